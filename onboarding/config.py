@@ -1,0 +1,57 @@
+"""Configuration: working defaults for local use, overridden by ONBOARDING_* environment variables."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ENV_PREFIX = "ONBOARDING_"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(ENV_PREFIX + name)
+    return value if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str) -> dict:
+    """Read the environment once, at app creation; nothing here runs at import time."""
+    default_db = "sqlite:///" + str(Path(instance_path) / "onboarding.db")
+    base_url = (_env("BASE_URL", "http://localhost:5000") or "").rstrip("/")
+    secret = _env("SECRET_KEY")
+    smtp_port = _env("SMTP_PORT", "25")
+    return {
+        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", default_db),
+        # A random key per process keeps local use working; sessions then end on restart,
+        # which is why production sets ONBOARDING_SECRET_KEY.
+        "SECRET_KEY": secret or secrets.token_hex(32),
+        "SECRET_KEY_IS_RANDOM": secret is None,
+        "BASE_URL": base_url,
+        "SMTP_HOST": _env("SMTP_HOST"),
+        "SMTP_PORT": int(smtp_port) if smtp_port and smtp_port.isdigit() else 25,
+        "SMTP_USER": _env("SMTP_USER"),
+        "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", False),
+        "MAIL_FROM": _env("MAIL_FROM", "Onboarding <onboarding@localhost>"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
+        "PREFERRED_URL_SCHEME": "https" if base_url.startswith("https://") else "http",
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "IMPORT_MAX_BYTES": 5_000_000,
+        # Login rate limit: failures allowed per email (and per client address) in the window.
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_MAX_FAILURES_PER_IP": 30,
+        "LOGIN_WINDOW_SECONDS": 15 * 60,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }

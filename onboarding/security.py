@@ -1,0 +1,88 @@
+"""Sign-in plumbing, security headers and safe redirects."""
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urljoin, urlsplit
+
+from flask import Flask, abort, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from onboarding.extensions import db, login_manager
+from onboarding.models import User
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """The session holds "id:token"; a rotated token (logout, password change) no longer matches."""
+    user_pk, _, token = user_id.partition(":")
+    if not user_pk.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_pk))
+    if user is None or not _same(user.session_token, token):
+        return None
+    return user
+
+
+def _same(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only allow `next` redirects to a path on this site."""
+    if not target:
+        return False
+    if target.startswith("//") or "\\" in target:
+        return False
+    joined = urlsplit(urljoin(request.host_url, target))
+    host = urlsplit(request.host_url)
+    return joined.scheme in ("http", "https") and joined.netloc == host.netloc and target.startswith("/")
+
+
+def role_required(*roles: str):
+    """Refuse (403) a signed-in user whose role is not one of `roles`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+admin_required = role_required("admin")

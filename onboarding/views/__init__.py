@@ -1,0 +1,46 @@
+"""One Flask blueprint per audience; register_views() wires them all."""
+from __future__ import annotations
+
+from flask import Flask, redirect, render_template, url_for
+from flask_login import current_user
+
+
+def register_views(app: Flask) -> None:
+    from onboarding.views import admin, auth
+
+    for module in (auth, admin):
+        app.register_blueprint(module.bp)
+
+    @app.get("/")
+    def index():
+        """Send each person to the page they come for."""
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        if current_user.is_admin:
+            return redirect(url_for("admin.dashboard"))
+        return render_template("home.html")
+
+    @app.context_processor
+    def _navigation():
+        return {"nav_links": lambda: [link for link in NAV_LINKS if link[0] in app.view_functions]}
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, _error_page)
+
+
+#: (endpoint, label, roles that see it) for the top navigation, in order
+NAV_LINKS = [
+    ("hire.my_plan", "My plan", ("hire", "manager", "admin")),
+    ("manager.dashboard", "My team", ("manager", "admin")),
+    ("admin.dashboard", "Dashboard", ("admin",)),
+    ("admin.plans", "All plans", ("admin",)),
+    ("admin.roles", "Role library", ("admin",)),
+    ("admin.people", "People", ("admin",)),
+    ("admin.outbox", "Outbox", ("admin",)),
+    ("mail.preferences", "Preferences", ("hire", "manager", "admin")),
+]
+
+
+def _error_page(error):
+    code = getattr(error, "code", 500) or 500
+    return render_template("errors/error.html", error=error, code=code), code

@@ -1,0 +1,174 @@
+"""Shared fixtures: an app per test on each database backend, clients, runners and factories.
+
+Every test that uses `app` runs twice: on a fresh SQLite file and on a real PostgreSQL server
+started for the session (tests/pg.py). ONBOARDING_TEST_BACKENDS=sqlite narrows it for quick local
+runs; CI runs both.
+"""
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from onboarding import create_app
+from onboarding.extensions import db
+from onboarding.models import Base
+
+from tests.pg import PostgresServer
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKENDS = [b.strip() for b in os.environ.get("ONBOARDING_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
+FIXTURES = ROOT / "tests" / "fixtures"
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+TODAY = date(2026, 3, 2)
+
+
+def seeds_dir() -> Path:
+    """Real blueprint documents, outside the project (one setting, so others can point at theirs)."""
+    return Path(os.environ.get("ONBOARDING_SEEDS_DIR", ROOT.parent / "shared" / "seeds")).resolve()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    server = PostgresServer(tmp_path_factory.mktemp("pg"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_test_url(postgres):
+    """One database for the session: schema made once, tables emptied after each test."""
+    url = postgres.create_database("onboarding_test")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        Base.metadata.create_all(db.engine)
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_test_url")
+    raise ValueError(f"unknown test backend {request.param}")
+
+
+@pytest.fixture
+def app_config(database_url) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "BASE_URL": "http://onboarding.test",
+        "SMTP_HOST": None,
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        if app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            Base.metadata.create_all(db.engine)
+        else:
+            _empty_tables()
+        yield app
+        db.session.remove()
+        if not app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a person; returns a callable taking overrides."""
+    from onboarding.services.people import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def make(**overrides):
+        n = next(counter)
+        values = {"email": f"person{n}@example.com", "name": f"Person {n}", "role": "hire",
+                  "password": "correct horse battery"}
+        values.update(overrides)
+        user = create_user(**values)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def sample_role(title: str = "Support Engineer", **changes) -> dict:
+    """A small role in the reader's preview shape, written for the tests."""
+    role = {
+        "title": title,
+        "level": "",
+        "source": "sample.txt",
+        "format": "text",
+        "summary": f"The {title} keeps customers productive.",
+        "phases": [
+            {"key": "day-30", "heading": "30-day goals (learn the product)", "theme": "learn the product",
+             "due": {"days": 30}, "milestones": [
+                 {"text": "Learn the ticket queue and its tools:", "children": [
+                     {"text": "The help desk", "children": []}, {"text": "The status page", "children": []}]},
+                 {"text": "Answer ten customer tickets with a reviewer.", "children": []}]},
+            {"key": "day-60", "heading": "60-day goals (work alone)", "theme": "work alone", "due": {"days": 60},
+             "milestones": [{"text": "Own the morning queue for a week.", "children": []}]},
+            {"key": "day-90", "heading": "90-day goals (improve the system)", "theme": "improve the system",
+             "due": {"days": 90}, "milestones": [{"text": "Write two help articles.", "children": []}]},
+            {"key": "month-6", "heading": "6-month milestones (trusted)", "theme": "trusted", "due": {"months": 6},
+             "milestones": [{"text": "Lead an incident review.", "children": []}]},
+            {"key": "month-12", "heading": "12-month objectives (leader)", "theme": "leader", "due": {"months": 12},
+             "milestones": [{"text": "Mentor a new colleague.", "children": []}]},
+            {"key": "long-term", "heading": "Long-term impact goals (beyond a year)", "theme": "beyond a year",
+             "due": None, "milestones": [{"text": "Make support a reason customers stay.", "children": []}]},
+        ],
+        "guidance": {"success": "Customers get correct answers fast.",
+                     "high_performance": ["Spots patterns across tickets.", "Writes clearly."]},
+        "kpis": [{"name": "First reply time", "measures": "Minutes to first answer", "why": "Customers wait less",
+                  "target": "Under 60 minutes", "frequency": "Weekly"}],
+        "warnings": [],
+    }
+    role.update(changes)
+    return role
+
+
+@pytest.fixture
+def make_role(app):
+    """Import a sample role template; returns a callable taking a title and content overrides."""
+    from onboarding.services.roles import import_role
+
+    def make(title: str = "Support Engineer", **changes):
+        result = import_role(sample_role(title, **changes), now=NOW)
+        db.session.commit()
+        return result.template
+
+    return make
+
+
+def login(client, email: str, password: str = "correct horse battery"):
+    return client.post("/login", data={"email": email, "password": password}, follow_redirects=False)
