@@ -172,3 +172,33 @@ def make_role(app):
 
 def login(client, email: str, password: str = "correct horse battery"):
     return client.post("/login", data={"email": email, "password": password}, follow_redirects=False)
+
+
+@pytest.fixture
+def make_plan(app, make_user, make_role):
+    """Create a hire's plan from a role template; returns a callable.
+
+    make_plan(hire=None, manager=None, buddy=None, start_on=TODAY, role=None) -> Plan
+    A missing hire or manager is made on the fly (pass manager=False for a plan without one);
+    `role` is a RoleTemplate (its newest version is used), made from sample_role() when omitted.
+    """
+    from onboarding.services.plans import create_plan
+    from onboarding.services.roles import latest_version
+
+    def make(hire=None, manager=None, buddy=None, start_on=TODAY, role=None):
+        if manager is None:
+            manager = make_user(role="manager")
+        elif manager is False:
+            manager = None
+        if hire is None:
+            hire = make_user(role="hire", manager_email=manager.email if manager else None)
+        if role is None:
+            from onboarding.services.roles import get_template_by_slug
+
+            role = get_template_by_slug("support-engineer") or make_role()
+        plan = create_plan(hire=hire, template_version=latest_version(role), start_on=start_on,
+                           manager=manager, buddy=buddy, actor=None, now=NOW)
+        db.session.commit()
+        return plan
+
+    return make
