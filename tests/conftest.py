@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from onboarding import create_app
@@ -72,9 +73,26 @@ def app_config(database_url) -> dict:
     }
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    Without this, requests reuse the test's app context: `g` (and Flask-Login's cached user) and
+    the database session would leak from one request, or one client, to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        # The test's own session may hold objects and a snapshot from before the request.
+        if not (db.session.new or db.session.dirty or db.session.deleted):
+            db.session.rollback()
+        return response
+
+
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             Base.metadata.create_all(db.engine)
