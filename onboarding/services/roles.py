@@ -205,3 +205,58 @@ def describe_changes(old: dict | None, new: dict) -> list[str]:
 
 def _short(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def milestones_to_lines(milestones: list[dict], depth: int = 0) -> str:
+    """The editor's text form: one milestone per line, sub-items indented by two spaces per level."""
+    lines = []
+    for milestone in milestones:
+        lines.append("  " * depth + milestone["text"])
+        if milestone.get("children"):
+            lines.append(milestones_to_lines(milestone["children"], depth + 1))
+    return "\n".join(lines)
+
+
+def lines_to_milestones(text: str) -> list[dict]:
+    """Parse the editor's text form back: indentation (or a leading '- ') makes a sub-item."""
+    root: list[dict] = []
+    stack: list[tuple[int, list[dict]]] = [(-1, root)]
+    for raw in (text or "").replace("\r\n", "\n").split("\n"):
+        expanded = raw.replace("\t", "  ")
+        stripped = expanded.strip()
+        if not stripped:
+            continue
+        depth = (len(expanded) - len(expanded.lstrip(" "))) // 2
+        if stripped.startswith(("- ", "* ", "• ")):
+            stripped = stripped[2:].strip()
+            depth = max(depth, 1)
+        if not stripped:
+            continue
+        while stack[-1][0] >= depth:
+            stack.pop()
+        parent_depth, siblings = stack[-1]
+        depth = parent_depth + 1  # never deeper than one level below the line above
+        node = {"text": " ".join(stripped.split()), "children": []}
+        siblings.append(node)
+        stack.append((depth, node["children"]))
+    return root
+
+
+def edited_content(version_content: dict, *, title: str, level: str, summary: str, phases: list[dict]) -> dict:
+    """Apply the editor's fields (phase key, theme, milestone lines) to a version's content."""
+    content = json.loads(json.dumps(version_content))
+    content["title"] = " ".join(title.split())
+    content["level"] = " ".join((level or "").split())
+    content["summary"] = (summary or "").strip()
+    by_key = {p["key"]: p for p in content["phases"]}
+    for edit in phases:
+        phase = by_key.get(edit["key"])
+        if phase is None:
+            raise ServiceError(f"unknown phase '{edit['key']}'")
+        theme = " ".join((edit.get("theme") or "").split())
+        if theme != phase.get("theme"):
+            phase["theme"] = theme
+            base = phase.get("heading", "").split("(")[0].strip() or phase["key"]
+            phase["heading"] = f"{base} ({theme})" if theme else base
+        phase["milestones"] = lines_to_milestones(edit.get("milestones") or "")
+    return content
