@@ -72,7 +72,7 @@ def import_role(role: dict, *, now: datetime, actor: User | None = None) -> Impo
     slug = slugify(content["title"])
     template = get_template_by_slug(slug)
     if template is None:
-        template = RoleTemplate(slug=slug, title=content["title"], level=content["level"], created_at=now)
+        template = RoleTemplate(slug=slug, title=content["title"], level=content["level"], latest_number=0, created_at=now)
         db.session.add(template)
         outcome = "created"
         previous = None
