@@ -1,0 +1,37 @@
+"""Benchmarks: `python benchmarks/run.py NAME [options]`, each prints one JSON line of figures.
+
+    parse     the blueprint reader on 5 MB documents, and the four seed documents
+    import    `roles import` of the seed documents into a fresh SQLite database
+    pages     the hire's plan page and a 300-report manager dashboard, 2,000 active plans
+    digests   building and delivering digests for 10,000 active plans and 500 managers
+    all       each of the above in turn
+
+These are scripts, not tests: they measure this machine and print, and never fail a build.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+NAMES = ("parse", "import", "pages", "digests")
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if argv else 2
+    name, rest = argv[0], argv[1:]
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    if name == "all":
+        return max(importlib.import_module(f"benchmarks.{n}_bench" if n == "import" else f"benchmarks.{n}").main(rest)
+                   for n in NAMES)
+    if name not in NAMES:
+        print(f"unknown benchmark '{name}': choose one of {', '.join(NAMES)}, or all", file=sys.stderr)
+        return 2
+    module = importlib.import_module(f"benchmarks.{name}_bench" if name == "import" else f"benchmarks.{name}")
+    return module.main(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
