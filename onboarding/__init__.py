@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -43,8 +44,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_commands(app)
 
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not app.testing:
+        # Quiet by default so command output stays readable; ONBOARDING_LOG_LEVEL=INFO shows state changes.
+        level = os.environ.get("ONBOARDING_LOG_LEVEL", "WARNING").upper()
+        logging.basicConfig(level=getattr(logging, level, logging.WARNING),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
 
 
