@@ -1,0 +1,247 @@
+"""`onboarding hires ...` and `onboarding plans ...`: add hires with their plans, show a plan."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from onboarding.cli import fail
+from onboarding.extensions import db
+from onboarding.models import RoleTemplate, RoleTemplateVersion
+from onboarding.services import ServiceError
+from onboarding.services.plans import hire_person_with_plan, parse_date, plan_as_json, plan_for_email
+from onboarding.services.roles import get_template_by_slug, latest_version
+
+hires = AppGroup("hires", help="Add new hires and their dated plans.")
+plans = AppGroup("plans", help="Look at hires' plans.")
+
+#: CSV header names (lower-case, single spaces) accepted for each column
+COLUMNS = {
+    "name": ("name", "full name"),
+    "email": ("email", "email address", "e-mail"),
+    "role": ("role", "role template", "template", "role title"),
+    "start": ("start date", "start", "start on", "starts on"),
+    "manager": ("manager email", "manager", "manager e-mail"),
+    "buddy": ("buddy email", "buddy", "buddy e-mail"),
+    "timezone": ("timezone", "time zone"),
+}
+REQUIRED_COLUMNS = ("name", "email", "role", "start")
+
+
+@hires.command("add")
+@click.option("--email", required=True, help="The hire's email address (their sign-in name).")
+@click.option("--name", required=True, help="The hire's full name.")
+@click.option("--role-template", "slug", required=True, help="Slug of the role template (see `onboarding roles list`).")
+@click.option("--start", "start", required=True, help="First working day, YYYY-MM-DD.")
+@click.option("--manager", "manager_email", help="The manager's email (must exist); without it the plan is made with a warning.")
+@click.option("--buddy", "buddy_email", help="An optional buddy's email (must exist).")
+@click.option("--timezone", "timezone_name", default="UTC", show_default=True,
+              help="IANA time zone for a new person, e.g. Europe/Paris.")
+def add_hire(email, name, slug, start, manager_email, buddy_email, timezone_name):
+    """Create a hire and their plan (a person who already exists keeps their account and gets the plan)."""
+    now = datetime.now(timezone.utc)
+    try:
+        start_on = parse_date(start)
+        template = get_template_by_slug((slug or "").strip().lower())
+        if template is None:
+            raise ServiceError(f"no role template '{slug}'. See `onboarding roles list`.")
+        result = hire_person_with_plan(
+            email=email, name=name, template_version=latest_version(template), start_on=start_on,
+            manager_email=manager_email, buddy_email=buddy_email, timezone_name=timezone_name, actor=None, now=now,
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        fail(str(exc))
+    db.session.commit()
+    verb = "Added" if result.is_new_person else "Existing person"
+    click.echo(f"{verb} {result.hire.name} <{result.hire.email}>: plan {result.plan.id} from {template.title} "
+               f"v{result.plan.template_version.number}, starting {result.plan.start_on.isoformat()}, "
+               f"{len(result.plan.items)} item(s).")
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
+@dataclass
+class CsvRow:
+    line: int
+    values: dict[str, str]
+
+
+def read_hires_csv(data: bytes) -> list[CsvRow]:
+    """Rows of a hires CSV with their first line number; ServiceError for a file that is not one."""
+    if not data.strip():
+        raise ServiceError("the file is empty")
+    if b"\x00" in data:
+        raise ServiceError("this is not a CSV text file (it contains binary data)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ServiceError("this is not a CSV text file (not UTF-8 text)") from None
+    if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in text):
+        raise ServiceError("this is not a CSV text file (it contains control characters)")
+    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count) if any(d in first_line for d in ",;\t") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        raise ServiceError("the file has no header row") from None
+    names = [" ".join(re.sub(r"[_\-]+", " ", h.replace("\ufeff", "")).split()).lower() for h in header]
+    index: dict[str, int] = {}
+    for key, aliases in COLUMNS.items():
+        for n, name in enumerate(names):
+            if name in aliases and key not in index:
+                index[key] = n
+    missing = [key for key in REQUIRED_COLUMNS if key not in index]
+    if missing:
+        wanted = ", ".join(COLUMNS[key][0] for key in missing)
+        raise ServiceError(f"the header row lacks the column(s) {wanted}; expected: name, email, role, "
+                           "start date, manager email, buddy email")
+    rows: list[CsvRow] = []
+    line = reader.line_num
+    try:
+        for record in reader:
+            first_line, line = line + 1, reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            values = {key: (record[n].strip() if n < len(record) else "") for key, n in index.items()}
+            if len(record) > len(header) and any(cell.strip() for cell in record[len(header):]):
+                values["_extra"] = "1"
+            rows.append(CsvRow(first_line, values))
+    except csv.Error as exc:
+        raise ServiceError(f"line {reader.line_num}: the CSV is damaged ({exc})") from None
+    return rows
+
+
+def _role_lookup() -> dict[str, RoleTemplateVersion]:
+    """Every template's newest version by slug and by lower-case title, in one query."""
+    stmt = select(RoleTemplate, RoleTemplateVersion).join(
+        RoleTemplateVersion, (RoleTemplateVersion.template_id == RoleTemplate.id)
+        & (RoleTemplateVersion.number == RoleTemplate.latest_number))
+    lookup: dict[str, RoleTemplateVersion] = {}
+    for template, version in db.session.execute(stmt):
+        lookup.setdefault(template.slug, version)
+        lookup.setdefault(" ".join(template.title.split()).lower(), version)
+    return lookup
+
+
+@hires.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+def import_hires(path: Path):
+    """Add many hires from a CSV file (name, email, role, start date, manager email, buddy email).
+
+    Bad rows are reported with their line numbers and the good rows are kept; a person who already
+    has an active plan is reported and skipped, never given a second plan.
+    """
+    try:
+        if not path.is_file():
+            raise ServiceError(f"{path}: no such file")
+        limit = current_app.config["IMPORT_MAX_BYTES"]
+        if path.stat().st_size > limit:
+            raise ServiceError(f"{path.name} is larger than {limit // 1_000_000} MB")
+        rows = read_hires_csv(path.read_bytes())
+    except OSError as exc:
+        fail(f"{path}: cannot read the file ({exc.strerror or exc})")
+    except ServiceError as exc:
+        fail(f"{path.name}: {exc}")
+    if not rows:
+        fail(f"{path.name}: the file has a header row but no hires")
+    now = datetime.now(timezone.utc)
+    roles = _role_lookup()
+    added, skipped, failed = [], [], []
+    for row in rows:
+        values = row.values
+        try:
+            if values.get("_extra"):
+                raise ServiceError("the row has more cells than the header")
+            role_name = " ".join(values["role"].split()).lower()
+            if not role_name:
+                raise ServiceError("the role is empty")
+            version = roles.get(role_name)
+            if version is None:
+                raise ServiceError(f"no role template '{values['role'][:80]}' (give its slug or title)")
+            if not values["start"]:
+                raise ServiceError("the start date is empty")
+            start_on = parse_date(values["start"])
+            with db.session.begin_nested():
+                result = hire_person_with_plan(
+                    email=values["email"], name=values["name"], template_version=version, start_on=start_on,
+                    manager_email=values.get("manager") or None, buddy_email=values.get("buddy") or None,
+                    timezone_name=values.get("timezone") or "UTC", actor=None, now=now,
+                )
+        except ServiceError as exc:
+            message = str(exc)
+            (skipped if "already has an active plan" in message else failed).append((row.line, message))
+            continue
+        added.append(result)
+        for warning in result.warnings:
+            click.echo(f"line {row.line}: warning: {warning}", err=True)
+    db.session.commit()
+    for line, message in skipped:
+        click.echo(f"line {line}: skipped: {message}", err=True)
+    for line, message in failed:
+        click.echo(f"line {line}: {message}", err=True)
+    click.echo(f"Imported {len(added)} hire(s); {len(skipped)} skipped (already have a plan); "
+               f"{len(failed)} row(s) failed.")
+    if failed:
+        sys.exit(1)
+
+
+@plans.command("show")
+@click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (a stable shape for scripts).")
+def show_plan(email, as_json):
+    """Show one hire's plan: phases, items with due dates and state, sub-items, ramp status."""
+    today = datetime.now(timezone.utc).date()
+    try:
+        plan = plan_for_email(email)
+    except ServiceError as exc:
+        fail(str(exc))
+    document = plan_as_json(plan, today=today)
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    hire = document["hire"]
+    click.echo(f"{hire['name']} <{hire['email']}> — {document['role']} (template v{document['template_version']})")
+    click.echo(f"Manager: {hire['manager'] or 'none yet'}    Start: {document['start_on']}    "
+               f"Status: {document['status']}" + ("" if plan.is_active else "    (finished)"))
+    headings = {p.get("key"): p.get("heading") or p.get("key") for p in plan.template_version.phases}
+    for phase in document["phases"]:
+        click.echo("")
+        click.echo(f"{headings.get(phase['key'], phase['key'])} — due {phase['due_on'] or '-'}")
+        _echo_items(phase["items"], depth=1)
+    guidance = [p for p in plan.template_version.phases if not p.get("due")]
+    for phase in guidance:
+        click.echo("")
+        click.echo(f"{phase.get('heading') or phase.get('key')} — guidance, no due date")
+        for milestone in phase.get("milestones") or []:
+            click.echo(f"  · {milestone['text']}")
+
+
+MARKS = {"open": "[ ]", "done": "[x]", "signed_off": "[✓]", "waived": "[-]"}
+
+
+def _echo_items(items: list[dict], depth: int) -> None:
+    for item in items:
+        state = item["state"].replace("_", " ")
+        click.echo(f"{'  ' * depth}{MARKS.get(item['state'], '[?]')} {item['text']}  (due {item['due_on'] or '-'}, {state})")
+        _echo_items(item["children"], depth + 1)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(hires)
+    app.cli.add_command(plans)
+
