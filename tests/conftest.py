@@ -70,6 +70,8 @@ def app_config(database_url) -> dict:
         "BASE_URL": "http://onboarding.test",
         "SMTP_HOST": None,
         "SERVER_NAME": None,
+        # scrypt costs ~100 ms a hash; production keeps it, the tests need hundreds of accounts
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
 
 

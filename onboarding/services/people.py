@@ -5,6 +5,7 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import current_app, has_app_context
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -57,6 +58,12 @@ def check_password(password: str) -> str:
     return password
 
 
+def hash_password(password: str) -> str:
+    """Hash with the configured method (scrypt by default; tests use a cheap one to stay fast)."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+    return generate_password_hash(password, method=method)
+
+
 def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
 
@@ -91,7 +98,7 @@ def create_user(
         email=email,
         name=check_name(name),
         role=role,
-        password_hash=generate_password_hash(check_password(password)) if password else None,
+        password_hash=hash_password(check_password(password)) if password else None,
         manager=manager,
         timezone=check_timezone(timezone),
         digest_cadence=digest_cadence,
@@ -105,7 +112,7 @@ def create_user(
 
 def set_password(user: User, password: str) -> None:
     """Change a password and end every other session of this person."""
-    user.password_hash = generate_password_hash(check_password(password))
+    user.password_hash = hash_password(check_password(password))
     rotate_session_token(user)
 
 

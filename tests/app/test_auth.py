@@ -21,6 +21,13 @@ def test_password_is_hashed(make_user):
     assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
 
 
+def test_production_hashes_with_scrypt(app):
+    from onboarding.services.people import hash_password
+
+    app.config.pop("PASSWORD_HASH_METHOD")
+    assert hash_password("a very secret phrase").startswith("scrypt:")
+
+
 def test_sign_in_and_out(client, make_user):
     make_user(email="ada@example.com", role="admin")
     response = login(client, "ada@example.com")
