@@ -28,11 +28,11 @@ plans = AppGroup("plans", help="Look at hires' plans.")
 #: CSV header names (lower-case, single spaces) accepted for each column
 COLUMNS = {
     "name": ("name", "full name"),
-    "email": ("email", "email address", "e-mail"),
+    "email": ("email", "email address"),
     "role": ("role", "role template", "template", "role title"),
     "start": ("start date", "start", "start on", "starts on"),
-    "manager": ("manager email", "manager", "manager e-mail"),
-    "buddy": ("buddy email", "buddy", "buddy e-mail"),
+    "manager": ("manager email", "manager"),
+    "buddy": ("buddy email", "buddy"),
     "timezone": ("timezone", "time zone"),
 }
 REQUIRED_COLUMNS = ("name", "email", "role", "start")
@@ -71,6 +71,12 @@ def add_hire(email, name, slug, start, manager_email, buddy_email, timezone_name
         click.echo(f"Warning: {warning}", err=True)
 
 
+def _header_name(cell: str) -> str:
+    """'  Start_Date ' -> 'start date'; 'E-mail' -> 'email'."""
+    name = " ".join(re.sub(r"[_\-]+", " ", cell.replace("\ufeff", "")).split()).lower()
+    return re.sub(r"\be mail\b", "email", name)
+
+
 @dataclass
 class CsvRow:
     line: int
@@ -99,7 +105,7 @@ def read_hires_csv(data: bytes) -> list[CsvRow]:
         header = next(reader)
     except (StopIteration, csv.Error):
         raise ServiceError("the file has no header row") from None
-    names = [" ".join(re.sub(r"[_\-]+", " ", h.replace("\ufeff", "")).split()).lower() for h in header]
+    names = [_header_name(h) for h in header]
     index: dict[str, int] = {}
     for key, aliases in COLUMNS.items():
         for n, name in enumerate(names):

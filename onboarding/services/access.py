@@ -63,7 +63,7 @@ def _as_id(value) -> int | None:
         return None
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return number if 0 < number <= _MAX_ID else None
 

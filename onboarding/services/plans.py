@@ -202,7 +202,7 @@ def _check_version(item: PlanItem, expected_version) -> None:
         return
     try:
         expected = int(expected_version)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ConflictError() from None
     if expected != item.version:
         raise ConflictError()
@@ -914,7 +914,7 @@ def remove_holiday(holiday_id: int, *, actor: User | None = None, now: datetime 
     """Take a day off the holiday list."""
     try:
         holiday = db.session.get(Holiday, int(holiday_id)) if 0 < int(holiday_id) < 2**31 else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         holiday = None
     if holiday is None:
         raise ServiceError("no such holiday")
