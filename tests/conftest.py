@@ -200,8 +200,10 @@ def make_plan(app, make_user, make_role):
 
     make_plan(hire=None, manager=None, buddy=None, start_on=TODAY, role=None) -> Plan
     A missing hire or manager is made on the fly (pass manager=False for a plan without one);
-    `role` is a RoleTemplate (its newest version is used), made from sample_role() when omitted.
+    `role` is a RoleTemplate (its newest version is used) or a RoleTemplateVersion, made from
+    sample_role() when omitted.
     """
+    from onboarding.models import RoleTemplateVersion
     from onboarding.services.plans import create_plan
     from onboarding.services.roles import latest_version
 
@@ -216,7 +218,8 @@ def make_plan(app, make_user, make_role):
             from onboarding.services.roles import get_template_by_slug
 
             role = get_template_by_slug("support-engineer") or make_role()
-        plan = create_plan(hire=hire, template_version=latest_version(role), start_on=start_on,
+        version = role if isinstance(role, RoleTemplateVersion) else latest_version(role)
+        plan = create_plan(hire=hire, template_version=version, start_on=start_on,
                            manager=manager, buddy=buddy, actor=None, now=NOW)
         db.session.commit()
         return plan

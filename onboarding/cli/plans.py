@@ -43,7 +43,8 @@ REQUIRED_COLUMNS = ("name", "email", "role", "start")
 @click.option("--name", required=True, help="The hire's full name.")
 @click.option("--role-template", "slug", required=True, help="Slug of the role template (see `onboarding roles list`).")
 @click.option("--start", "start", required=True, help="First working day, YYYY-MM-DD.")
-@click.option("--manager", "manager_email", help="The manager's email (must exist); without it the plan is made with a warning.")
+@click.option("--manager", "manager_email",
+              help="The manager's email (must exist); without it the plan is made, with a warning.")
 @click.option("--buddy", "buddy_email", help="An optional buddy's email (must exist).")
 @click.option("--timezone", "timezone_name", default="UTC", show_default=True,
               help="IANA time zone for a new person, e.g. Europe/Paris.")
@@ -243,7 +244,8 @@ MARKS = {"open": "[ ]", "done": "[x]", "signed_off": "[✓]", "waived": "[-]"}
 def _echo_items(items: list[dict], depth: int) -> None:
     for item in items:
         state = item["state"].replace("_", " ")
-        click.echo(f"{'  ' * depth}{MARKS.get(item['state'], '[?]')} {item['text']}  (due {item['due_on'] or '-'}, {state})")
+        mark = MARKS.get(item["state"], "[?]")
+        click.echo(f"{'  ' * depth}{mark} {item['text']}  (due {item['due_on'] or '-'}, {state})")
         _echo_items(item["children"], depth + 1)
 
 

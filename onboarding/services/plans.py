@@ -26,7 +26,7 @@ from onboarding.extensions import db
 from onboarding.models import (
     CheckIn, Comment, Event, Holiday, OrgSettings, Plan, PlanItem, RoleTemplateVersion, User,
 )
-from onboarding.models.plans import CHECKIN_STATUSES, ITEM_STATES
+from onboarding.models.plans import CHECKIN_STATUSES
 from onboarding.services import ServiceError
 from onboarding.services.people import check_name, check_timezone, create_user, get_user_by_email, normalise_email
 from onboarding.services.roles import PHASE_ORDER
@@ -308,7 +308,7 @@ def hire_person_with_plan(*, email: str, name: str, template_version: RoleTempla
             hire.manager = manager
     plan = create_plan(hire=hire, template_version=template_version, start_on=start_on, manager=manager,
                        buddy=buddy, actor=actor, now=now)
-    warnings = [] if manager is not None else [f"{hire.email} has no manager yet: the plan is on the admin dashboard's list"]
+    warnings = [] if manager else [f"{hire.email} has no manager yet: the plan is on the admin dashboard's list"]
     return HireResult(plan, hire, is_new, warnings)
 
 
@@ -581,7 +581,8 @@ def _renumber(plan: Plan) -> None:
             item.position = n * POSITION_STEP
 
 
-def add_item(plan: Plan, phase_key: str, text: str, actor: User, now: datetime, parent: PlanItem | None = None) -> PlanItem:
+def add_item(plan: Plan, phase_key: str, text: str, actor: User, now: datetime,
+             parent: PlanItem | None = None) -> PlanItem:
     """Add an item to this plan only (never the template), due at its phase's date."""
     _check_active(plan)
     text = clean_text(text, "item text", MAX_ITEM_TEXT)
@@ -647,14 +648,16 @@ def move_start_date(plan: Plan, new_start: date, actor: User | None, now: dateti
 
 @dataclass
 class UpgradePreview:
-    """What `upgrade_plan` would do, for an admin to read before confirming.
+    """What `upgrade_plan` does, for an admin to read before confirming.
 
-    kept: plan items whose text is unchanged in the new version (state, notes and history kept).
-    added: new template milestones, as (phase key, text), that arrive open.
-    removed: template items not done yet that the new version no longer has; they are deleted.
+    kept: plan items whose text is unchanged in the new version, matched within the same phase;
+      they keep their state, note, evidence, comments and history (they may move to a new parent).
+    added: new template milestones, as (phase key, text); they arrive open.
+    removed: template items the new version no longer has and that are still open; they are deleted
+      (comments on them move to the plan).
     retained: template items the new version no longer has but that are done, signed off or waived;
-      they stay on the plan as the plan's own items so no finished work disappears.
-    custom: items added or reworded for this plan; they stay.
+      they stay as the plan's own items, so that no finished work disappears from a hire's record.
+    custom: items added or reworded for this plan; they stay where they were.
     """
 
     plan: Plan
@@ -665,12 +668,13 @@ class UpgradePreview:
     removed: list[PlanItem] = field(default_factory=list)
     retained: list[PlanItem] = field(default_factory=list)
     custom: list[PlanItem] = field(default_factory=list)
-    #: plan item id matched by each new template node (id of the node dict -> item)
-    _matches: dict[int, PlanItem] = field(default_factory=dict, repr=False)
+    #: the plan item matched by each new template milestone, keyed by (phase key, index path)
+    matches: dict[tuple, PlanItem] = field(default_factory=dict, repr=False)
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.added or self.removed or self.retained) or self.old_version.id != self.new_version.id
+        """Whether any item is added, removed or retained (otherwise only the version number moves)."""
+        return bool(self.added or self.removed or self.retained)
 
     def as_dict(self) -> dict:
         return {
@@ -681,14 +685,14 @@ class UpgradePreview:
         }
 
 
-def _walk_nodes(milestones: list[dict]) -> Iterator[dict]:
-    for milestone in milestones:
-        yield milestone
-        yield from _walk_nodes(milestone.get("children") or [])
+def _walk_nodes(milestones: list[dict], path: tuple = ()) -> Iterator[tuple[tuple, dict]]:
+    for n, milestone in enumerate(milestones):
+        yield path + (n,), milestone
+        yield from _walk_nodes(milestone.get("children") or [], path + (n,))
 
 
 def preview_upgrade(plan: Plan, new_version: RoleTemplateVersion) -> UpgradePreview:
-    """Match the plan's template items to a newer version by exact text within the same phase."""
+    """Match the plan's template items to a newer version by exact text within the same phase; writes nothing."""
     old_version = plan.template_version
     if new_version.template_id != old_version.template_id:
         raise ServiceError("a plan can only move to a version of its own role template")
@@ -702,11 +706,11 @@ def preview_upgrade(plan: Plan, new_version: RoleTemplateVersion) -> UpgradePrev
         else:
             candidates[(item.phase_key, item.text)].append(item)
     for phase in dated_phases(new_version):
-        for node in _walk_nodes(phase.get("milestones") or []):
+        for path, node in _walk_nodes(phase.get("milestones") or []):
             pool = candidates.get((phase["key"], node["text"]))
             if pool:
                 item = pool.pop(0)
-                preview._matches[id(node)] = item
+                preview.matches[(phase["key"], path)] = item
                 preview.kept.append(item)
             else:
                 preview.added.append((phase["key"], node["text"]))
@@ -719,65 +723,58 @@ def preview_upgrade(plan: Plan, new_version: RoleTemplateVersion) -> UpgradePrev
 
 
 def upgrade_plan(plan: Plan, new_version: RoleTemplateVersion, actor: User | None, now: datetime) -> UpgradePreview:
-    """Move a plan to a newer template version (see UpgradePreview for what happens to each item)."""
+    """Move a plan to a newer template version (UpgradePreview says what happens to each item)."""
     _check_active(plan)
     preview = preview_upgrade(plan, new_version)
     cal = load_calendar()
-    removed_ids = {i.id for i in preview.removed}
-    survivors_by_id = {i.id: i for i in plan.items if i.id not in removed_ids}
+    loose = {i.id for i in preview.retained + preview.custom}  # stay, but are not in the new template
     old_kids = children_map(plan.items)
-    order: list[PlanItem] = []
+    order: list[PlanItem] = []  # the new order: phases in order, parents before children
     placed: set[int] = set()
-
-    def leftovers_under(old_parent_id: int | None, phase_key: str | None) -> list[PlanItem]:
-        """Custom and retained items that hung under an old parent (or at the top of a phase)."""
-        return [i for i in old_kids.get(old_parent_id, [])
-                if i.id not in placed and i.id in survivors_by_id and (i.is_custom or i in preview.retained)
-                and (phase_key is None or i.phase_key == phase_key)]
 
     def place(item: PlanItem, parent: PlanItem | None) -> None:
         if item.parent is not parent:
             item.parent = parent
         order.append(item)
-        placed.add(item.id if item.id is not None else -len(order))
+        if item.id is not None:
+            placed.add(item.id)
 
-    def place_leftovers(old_parent: PlanItem | None, new_parent: PlanItem | None, phase_key: str | None) -> None:
-        for item in leftovers_under(old_parent.id if old_parent else None, phase_key):
-            place(item, new_parent)
-            place_leftovers(item, item, None)
+    def place_loose_under(old_parent_id: int | None, new_parent: PlanItem | None, phase_key: str) -> None:
+        """Loose items keep hanging under the item they hung under (or at the top of their phase)."""
+        for item in old_kids.get(old_parent_id, []):
+            if item.id in loose and item.id not in placed and item.phase_key == phase_key:
+                place(item, new_parent)
+                place_loose_under(item.id, item, phase_key)
 
     for phase in dated_phases(new_version):
         key = phase["key"]
         offset_days, offset_months = _offsets(phase["due"])
 
-        def build(milestones: list[dict], parent: PlanItem | None) -> None:
-            for node in milestones:
-                item = preview._matches.get(id(node))
+        def build(milestones: list[dict], parent: PlanItem | None, path: tuple) -> None:
+            for n, node in enumerate(milestones):
+                item = preview.matches.get((key, path + (n,)))
                 if item is None:
                     item = PlanItem(plan=plan, phase_key=key, text=node["text"], offset_days=offset_days,
-                                    offset_months=offset_months, due_on=cal.due(plan.start_on, offset_days, offset_months),
-                                    state="open", position=0)
+                                    offset_months=offset_months, state="open", position=0,
+                                    due_on=cal.due(plan.start_on, offset_days, offset_months))
                     db.session.add(item)
                 elif item.state == "open" and (item.offset_days, item.offset_months) != (offset_days, offset_months):
                     item.offset_days, item.offset_months = offset_days, offset_months
                     item.due_on = cal.due(plan.start_on, offset_days, offset_months)
                 place(item, parent)
-                build(node.get("children") or [], item)
+                build(node.get("children") or [], item, path + (n,))
                 if item.id is not None:
-                    place_leftovers(item, item, None)
+                    place_loose_under(item.id, item, key)
 
-        build(phase.get("milestones") or [], None)
-        place_leftovers(None, None, key)
-    # Whatever is left (e.g. under a removed parent, or in a phase the new version dropped) goes to
-    # the top of its phase, phases in order.
-    rest = [i for i in sorted(survivors_by_id.values(), key=lambda i: i.position) if i.id not in placed]
-    for item in rest:
-        if item.id in placed:
-            continue
-        parent = item.parent if item.parent_id in survivors_by_id and item.parent_id in placed else None
-        place(item, parent)
-    order = _phase_sorted(order)
-    if removed_ids:
+        build(phase.get("milestones") or [], None, ())
+        place_loose_under(None, None, key)
+    # Loose items whose parent is removed, or whose phase the new version dropped: top of their phase.
+    for item in sorted(plan.items, key=lambda i: i.position):
+        if item.id in loose and item.id not in placed:
+            place(item, None)
+            place_loose_under(item.id, item, item.phase_key)
+    if preview.removed:
+        removed_ids = [i.id for i in preview.removed]
         # Comments on a removed item stay on the plan rather than disappearing with it.
         db.session.execute(update(Comment).where(Comment.item_id.in_(removed_ids)).values(item_id=None))
         for item in preview.removed:
@@ -785,7 +782,7 @@ def upgrade_plan(plan: Plan, new_version: RoleTemplateVersion, actor: User | Non
             db.session.delete(item)
     for item in preview.retained:
         item.is_custom = True
-    for n, item in enumerate(order, start=1):
+    for n, item in enumerate(_phase_sorted(order), start=1):
         if item.position != n * POSITION_STEP:
             item.position = n * POSITION_STEP
     db.session.flush()
@@ -793,9 +790,10 @@ def upgrade_plan(plan: Plan, new_version: RoleTemplateVersion, actor: User | Non
     old_number = plan.template_version.number
     plan.template_version = new_version
     _rederive_all(plan, actor, now)
+    summary = preview.as_dict()
     _event(plan, "plan.upgraded", actor, now, old={"template_version": old_number},
-           new={"template_version": new_version.number, **{k: v for k, v in preview.as_dict().items()
-                                                          if k in ("added", "removed", "retained")}})
+           new={"template_version": new_version.number, "added": summary["added"], "removed": summary["removed"],
+                "retained": summary["retained"]})
     db.session.flush()
     logger.info("plan %s moved from version %s to %s", plan.id, old_number, new_version.number)
     return preview
@@ -925,10 +923,36 @@ def remove_holiday(holiday_id: int, *, actor: User | None = None, now: datetime 
 
 
 __all__ = [
-    "ConflictError", "HireResult", "ITEM_STATES", "UpgradePreview", "WorkCalendar", "add_comment", "add_holiday",
+    "ConflictError", "HireResult", "UpgradePreview", "WorkCalendar", "add_comment", "add_holiday",
     "add_item", "add_months", "children_map", "complete_item", "create_plan", "due_date", "edit_item_text",
     "hire_person_with_plan", "load_calendar", "move_start_date", "plan_as_json", "plan_for_email",
     "preview_upgrade", "record_check_in", "record_self_assessment", "remove_holiday", "reopen_item",
     "send_back_item", "set_working_days_only", "sign_off_item", "sign_off_phase", "stale_as_conflict",
     "upgrade_plan", "waive_item",
 ]
+
+
+# --- added for the admin plan page (views/admin_plans.py) ----------------------------------------
+
+
+def assign_plan_people(plan: Plan, *, manager: User | None, buddy: User | None, actor: User | None,
+                       now: datetime) -> bool:
+    """Set or clear a plan's manager and buddy (an event records it); returns whether anything changed.
+
+    A hire without a line manager gets this one too, as `hire_person_with_plan` does.
+    """
+    _check_active(plan)
+    if manager is not None and manager.id == plan.hire_id:
+        raise ServiceError("a hire cannot be their own manager")
+    if buddy is not None and buddy.id == plan.hire_id:
+        raise ServiceError("a hire cannot be their own buddy")
+    old = {"manager": plan.manager.email if plan.manager else None, "buddy": plan.buddy.email if plan.buddy else None}
+    new = {"manager": manager.email if manager else None, "buddy": buddy.email if buddy else None}
+    if old == new:
+        return False
+    plan.manager, plan.buddy = manager, buddy
+    if manager is not None and plan.hire.manager_id is None:
+        plan.hire.manager = manager
+    _event(plan, "plan.people_changed", actor, now, old=old, new=new)
+    db.session.flush()
+    return True

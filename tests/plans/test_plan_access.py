@@ -84,7 +84,8 @@ def test_deactivated_account_sees_nothing(world):
         get_plan_or_404(hire, world["plan_a"].id)
 
 
-@pytest.mark.parametrize("bad_id", [None, "", "abc", "1; drop table plans", -1, 0, 2**31, 10**30, 1.5e300, float("inf"), float("nan"), True,
+@pytest.mark.parametrize("bad_id", [None, "", "abc", "1; drop table plans", -1, 0, 2**31, 10**30, 1.5e300,
+                                    float("inf"), float("nan"), True,
                                     [1], {"id": 1}])
 def test_bad_ids_are_404(world, bad_id):
     with pytest.raises(NotFound):

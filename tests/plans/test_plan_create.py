@@ -233,3 +233,8 @@ def test_role_with_deeper_nesting(app, make_plan):
     assert tree[0]["text"] == "Group:"
     assert [c["text"] for c in tree[0]["children"]] == ["Sub-group:", "Leaf three"]
     assert [c["text"] for c in tree[0]["children"][0]["children"]] == ["Leaf one", "Leaf two"]
+
+
+def test_make_plan_accepts_a_template_version(app, make_plan, make_role):
+    version = latest_version(make_role())
+    assert make_plan(role=version).template_version_id == version.id

@@ -147,3 +147,59 @@ def test_upgrade_moves_a_sub_item_to_a_new_group(make_plan, make_role):
                                          "Answer ten customer tickets with a reviewer.",
                                          "Learn how we communicate outages:"]
     assert [c["text"] for c in tree[2]["children"]] == ["The status page", "The incident channel"]
+
+
+def test_custom_sub_items_follow_their_parent_or_move_up(make_plan, make_role):
+    template = make_role()
+    plan = make_plan(role=template)
+    group = by_text(plan, "Learn the ticket queue and its tools:")
+    add_item(plan, "day-30", "Our chat tool", plan.manager, NOW, parent=group)
+    complete_item(by_text(plan, "The status page"), plan.hire, now=NOW)
+    db.session.commit()
+    # v2 renames the group (so it is removed: it is open) and keeps one of its template sub-items.
+    content = copy.deepcopy(latest_version(template).content)
+    content["phases"][0]["milestones"][0]["text"] = "Learn the support tools:"
+    v2 = save_edited_template(template, content, now=NOW, actor=None)
+    db.session.commit()
+    preview = preview_upgrade(plan, v2)
+    assert [i.text for i in preview.removed] == ["Learn the ticket queue and its tools:"]
+    assert preview.added == [("day-30", "Learn the support tools:")] and preview.has_changes
+    upgrade_plan(plan, v2, None, NOW)
+    db.session.commit()
+    db.session.expire_all()
+    tree = plan_as_json(plan, today=TODAY)["phases"][0]["items"]
+    assert [(i["text"], [c["text"] for c in i["children"]]) for i in tree] == [
+        ("Learn the support tools:", ["The help desk", "The status page"]),
+        ("Answer ten customer tickets with a reviewer.", []),
+        ("Our chat tool", []),  # its parent went away: it moves to the top of its phase
+    ]
+    assert tree[0]["children"][1]["state"] == "done"
+    # A custom sub-item under a kept parent stays under it, after the template's sub-items.
+    group = by_text(plan, "Learn the support tools:")
+    add_item(plan, "day-30", "The wiki", plan.manager, NOW, parent=group)
+    content = copy.deepcopy(v2.content)
+    content["phases"][0]["milestones"][0]["children"].insert(0, {"text": "The phone line", "children": []})
+    v3 = save_edited_template(template, content, now=NOW, actor=None)
+    db.session.commit()
+    upgrade_plan(plan, v3, None, NOW)
+    db.session.commit()
+    db.session.expire_all()
+    tree = plan_as_json(plan, today=TODAY)["phases"][0]["items"]
+    assert [c["text"] for c in tree[0]["children"]] == ["The phone line", "The help desk", "The status page",
+                                                         "The wiki"]
+    positions = [i.position for i in items(plan)]
+    assert positions == sorted(set(positions))
+
+
+def test_upgrade_with_no_item_changes(make_plan, make_role):
+    template = make_role()
+    plan = make_plan(role=template)
+    content = copy.deepcopy(latest_version(template).content)
+    content["summary"] = "A new summary, same milestones."
+    v2 = save_edited_template(template, content, now=NOW, actor=None)
+    db.session.commit()
+    before = {i.id: i.version for i in items(plan)}
+    preview = upgrade_plan(plan, v2, None, NOW)
+    db.session.commit()
+    assert not preview.has_changes
+    assert {i.id: i.version for i in items(plan)} == before  # nothing rewritten, so no false conflicts
