@@ -1,0 +1,47 @@
+"""Changing one's digest preferences, unsubscribing, revoking the calendar link. Callers commit."""
+from __future__ import annotations
+
+import logging
+
+from onboarding.models import User
+from onboarding.models.people import CADENCES, new_token
+from onboarding.services import ServiceError
+from onboarding.services.people import check_timezone
+
+logger = logging.getLogger(__name__)
+
+
+def update_preferences(user: User, *, timezone: str, cadence: str, send_hour: int) -> None:
+    """Set time zone, cadence and send hour.
+
+    Turning digests back on after "off" revokes the unsubscribe links already sent, so an old
+    email (perhaps forwarded) cannot silently turn them off again.
+    """
+    timezone = check_timezone(timezone)
+    if cadence not in CADENCES:
+        raise ServiceError(f"unknown digest cadence '{str(cadence)[:20]}': choose one of {', '.join(CADENCES)}")
+    try:
+        send_hour = int(send_hour)
+    except (TypeError, ValueError):
+        raise ServiceError("the send hour must be a whole hour between 0 and 23") from None
+    if not 0 <= send_hour <= 23:
+        raise ServiceError("the send hour must be between 0 and 23")
+    if user.digest_cadence == "off" and cadence != "off":
+        user.unsubscribe_version = (user.unsubscribe_version or 0) + 1
+    user.timezone, user.digest_cadence, user.digest_hour = timezone, cadence, send_hour
+    logger.info("digest preferences of %s: %s at %02d:00 %s", user.email, cadence, send_hour, timezone)
+
+
+def unsubscribe(user: User) -> bool:
+    """Stop every digest to this person; returns False if they had already stopped them."""
+    if user.digest_cadence == "off":
+        return False
+    user.digest_cadence = "off"
+    logger.info("%s unsubscribed from digests", user.email)
+    return True
+
+
+def regenerate_calendar_token(user: User) -> None:
+    """A new secret for the calendar feed: the old URL stops working at once."""
+    user.calendar_token = new_token()
+    logger.info("calendar link of %s regenerated", user.email)

@@ -1,0 +1,85 @@
+"""The scheduler process (`onboarding scheduler`): APScheduler wired to the idempotent jobs.
+
+Two UTC interval jobs, no per-person cron triggers (APScheduler's DST handling is not to be trusted
+with local wall-clock times; the jobs work out who is due themselves):
+
+- every 15 minutes: build the digests that are due, then deliver the outbox;
+- every minute: deliver the outbox (retries after backoff, messages queued by others).
+
+Never started by create_app, by web workers or under TESTING. A second scheduler started by
+mistake sends nothing twice: claims are unique rows and outbox claims are exclusive.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import datetime, timezone
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+
+logger = logging.getLogger(__name__)
+
+DIGEST_MINUTES = 15
+OUTBOX_MINUTES = 1
+JOB_DEFAULTS = {
+    # A run missed while the machine slept is run once, not once per missed slot.
+    "coalesce": True,
+    "max_instances": 1,
+    "misfire_grace_time": 5 * 60,
+}
+
+
+def digest_round(app: Flask) -> None:
+    """Build the digests due now, then deliver the outbox."""
+    from onboarding.reminders.digests import build_digests
+    from onboarding.reminders.outbox import deliver_outbox
+
+    with app.app_context():
+        now = datetime.now(timezone.utc)
+        build_digests(now)
+        deliver_outbox(now)
+
+
+def outbox_round(app: Flask) -> None:
+    """Deliver what is queued and due (new messages, retries after backoff)."""
+    from onboarding.reminders.outbox import deliver_outbox
+
+    with app.app_context():
+        deliver_outbox(datetime.now(timezone.utc))
+
+
+def make_scheduler(app: Flask, *, now: datetime | None = None) -> BlockingScheduler:
+    """A configured, not yet started scheduler: the digest round runs at once, then every 15 minutes."""
+    now = now or datetime.now(timezone.utc)
+    scheduler = BlockingScheduler(timezone=timezone.utc, job_defaults=dict(JOB_DEFAULTS))
+    scheduler.add_job(
+        digest_round, IntervalTrigger(minutes=DIGEST_MINUTES, timezone=timezone.utc), args=(app,),
+        id="digests", name="Build due digests and deliver the outbox", next_run_time=now,
+    )
+    scheduler.add_job(
+        outbox_round, IntervalTrigger(minutes=OUTBOX_MINUTES, timezone=timezone.utc), args=(app,),
+        id="outbox", name="Deliver the outbox",
+    )
+    return scheduler
+
+
+def run_scheduler(app: Flask) -> None:
+    """Run the scheduler in the foreground until interrupted (Ctrl-C or SIGTERM)."""
+    if app.testing:
+        raise RuntimeError("the scheduler does not run under TESTING: tests call the jobs directly")
+    scheduler = make_scheduler(app)
+
+    def stop(signum, frame):
+        logger.info("scheduler: signal %s, stopping", signum)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    logger.info("scheduler: digests every %d minutes, outbox every %d minute(s), UTC", DIGEST_MINUTES, OUTBOX_MINUTES)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+    logger.info("scheduler: stopped")
