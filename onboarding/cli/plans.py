@@ -84,19 +84,32 @@ class CsvRow:
     values: dict[str, str]
 
 
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with a BOM (spreadsheets' "Unicode text"), else Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ServiceError("this is not a CSV text file (damaged UTF-16 text)") from None
+    if b"\x00" in data:
+        raise ServiceError("this is not a CSV text file (it contains binary data)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ServiceError("this is not a CSV text file (not UTF-8 text)") from None
+
+
 def read_hires_csv(data: bytes) -> list[CsvRow]:
     """Rows of a hires CSV with their first line number; ServiceError for a file that is not one."""
     if not data.strip():
         raise ServiceError("the file is empty")
-    if b"\x00" in data:
-        raise ServiceError("this is not a CSV text file (it contains binary data)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise ServiceError("this is not a CSV text file (not UTF-8 text)") from None
+    text = _decode(data)
+    if not text.strip():
+        raise ServiceError("the file is empty")
     if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in text):
         raise ServiceError("this is not a CSV text file (it contains control characters)")
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]

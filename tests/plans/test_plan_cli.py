@@ -150,7 +150,8 @@ class TestHiresImport:
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "not a CSV text file"),
         (b"name,email\nAda,ada@example.com\n", "lacks the column(s) role, start date"),
         (b"name,email,role,start date\n", "no hires"),
-        (b"\xff\xfe\x00n\x00a", "not a CSV text file"),
+        (b"\xff\xfen\x00a\x00\x00\xd8", "damaged UTF-16"),
+        (b"\xff\xfe\x00\x00\x01\x00\x02\x00", "control characters"),
     ])
     def test_damaged_files(self, runner, org, tmp_path, content, message):
         result = run(runner, "hires", "import", self.write(tmp_path, content))
@@ -162,6 +163,12 @@ class TestHiresImport:
     def test_missing_file(self, runner, org, tmp_path):
         result = run(runner, "hires", "import", str(tmp_path / "nope.csv"))
         assert result.exit_code == 1 and "no such file" in result.stderr
+
+    def test_utf16_file_from_a_spreadsheet(self, runner, org, tmp_path):
+        csv_text = "name\temail\trole\tstart date\nZoë\tzoe@example.com\tsupport-engineer\t2026-01-31\n"
+        result = run(runner, "hires", "import", self.write(tmp_path, csv_text, encoding="utf-16"))
+        assert result.exit_code == 0, result.stderr
+        assert db.session.scalar(select(User.name).where(User.email == "zoe@example.com")) == "Zoë"
 
     def test_latin1_file_from_a_spreadsheet(self, runner, org, tmp_path):
         csv_text = "name,email,role,start date\nJosé Núñez,jose@example.com,support-engineer,2026-01-31\n"
