@@ -18,6 +18,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from onboarding import create_app
 from onboarding.extensions import db
+from tests.conftest import NOW
 
 PASSWORD = "correct horse battery"
 
@@ -60,8 +61,10 @@ class LiveServer:
 @pytest.fixture
 def live_server(app, app_config):
     """Serve the app on 127.0.0.1 (a free port) in a background thread, with CSRF on."""
+    # FIXED_NOW: the pages stand on the same day as the factories (tests.conftest.NOW), so due dates,
+    # "day N" and ramp status are the same whatever day the suite runs.
     config = dict(app_config, TESTING=True, WTF_CSRF_ENABLED=True, SESSION_COOKIE_SECURE=False,
-                  REMEMBER_COOKIE_SECURE=False)
+                  REMEMBER_COOKIE_SECURE=False, FIXED_NOW=NOW)
     server_app = create_app(config)
     server = make_server("127.0.0.1", 0, server_app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server",
