@@ -159,7 +159,7 @@ class DigestComposer:
         }
         headers = {
             "To": formataddr((r.name, r.email)),
-            "Message-ID": make_msgid(idstring=f"digest.{r.id}.{c.kind}", domain=self.domain),
+            "Message-ID": make_msgid(domain=self.domain),
             "Date": self.date_header,
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

@@ -99,12 +99,15 @@ def claim_batch(now: datetime, batch_size: int) -> list[_Claimed]:
     """Take up to `batch_size` due messages for this sender and commit the claim."""
     table = OutboxMessage.__table__
     due = (table.c.status == "queued", table.c.next_attempt_at <= now)
+    # A CTE, not `id IN (subquery LIMIT n)`: PostgreSQL may run such a subquery more than once
+    # and so claim more rows than the limit.
     pick = select(table.c.id).where(*due).order_by(table.c.next_attempt_at, table.c.id).limit(batch_size)
     if db.session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
+    picked = pick.cte("picked")
     rows = db.session.execute(
         update(table)
-        .where(table.c.id.in_(pick.scalar_subquery()), *due)
+        .where(table.c.id == picked.c.id, *due)
         .values(next_attempt_at=now + LEASE)
         .returning(table.c.id, table.c.to_addr, table.c.subject, table.c.text_body, table.c.html_body,
                    table.c.headers, table.c.attempts, table.c.created_at)
