@@ -19,7 +19,9 @@ from onboarding.cli import fail
 from onboarding.extensions import db
 from onboarding.models import RoleTemplate, RoleTemplateVersion
 from onboarding.services import ServiceError
-from onboarding.services.plans import hire_person_with_plan, parse_date, plan_as_json, plan_for_email
+from onboarding.services.plans import (
+    ActivePlanExists, hire_person_with_plan, parse_date, plan_as_json, plan_for_email,
+)
 from onboarding.services.roles import get_template_by_slug, latest_version
 
 hires = AppGroup("hires", help="Add new hires and their dated plans.")
@@ -181,7 +183,7 @@ def import_hires(path: Path):
         fail(f"{path.name}: the file has a header row but no hires")
     now = datetime.now(timezone.utc)
     roles = _role_lookup()
-    added, skipped, failed = [], [], []
+    added, skipped, failed, warnings = [], [], [], []
     for row in rows:
         values = row.values
         try:
@@ -202,17 +204,17 @@ def import_hires(path: Path):
                     manager_email=values.get("manager") or None, buddy_email=values.get("buddy") or None,
                     timezone_name=values.get("timezone") or "UTC", actor=None, now=now,
                 )
+        except ActivePlanExists as exc:
+            skipped.append((row.line, str(exc)))
+            continue
         except ServiceError as exc:
-            message = str(exc)
-            (skipped if "already has an active plan" in message else failed).append((row.line, message))
+            failed.append((row.line, str(exc)))
             continue
         added.append(result)
-        for warning in result.warnings:
-            click.echo(f"line {row.line}: warning: {warning}", err=True)
+        warnings.extend((row.line, f"warning: {warning}") for warning in result.warnings)
     db.session.commit()
-    for line, message in skipped:
-        click.echo(f"line {line}: skipped: {message}", err=True)
-    for line, message in failed:
+    problems = [(line, f"skipped: {message}") for line, message in skipped] + failed + warnings
+    for line, message in sorted(problems):
         click.echo(f"line {line}: {message}", err=True)
     click.echo(f"Imported {len(added)} hire(s); {len(skipped)} skipped (already have a plan); "
                f"{len(failed)} row(s) failed.")

@@ -58,6 +58,10 @@ class ConflictError(ServiceError):
         super().__init__(message)
 
 
+class ActivePlanExists(ServiceError):
+    """The hire already has an active plan (a second one is never made: imports skip the row)."""
+
+
 @contextmanager
 def stale_as_conflict() -> Iterator[None]:
     """Turn the optimistic lock's StaleDataError (raised at flush or commit) into a ConflictError.
@@ -234,7 +238,7 @@ def create_plan(*, hire: User, template_version: RoleTemplateVersion, start_on: 
     """Make a hire's plan: a dated snapshot of a template version's milestones (long-term is guidance only)."""
     start_on = _check_date(start_on, "start date")
     if active_plan_for(hire) is not None:
-        raise ServiceError(f"{hire.email} already has an active plan; finish it before making another")
+        raise ActivePlanExists(f"{hire.email} already has an active plan; finish it before making another")
     if manager is not None and manager.id == hire.id:
         raise ServiceError("a hire cannot be their own manager")
     if buddy is not None and buddy.id == hire.id:
@@ -923,7 +927,7 @@ def remove_holiday(holiday_id: int, *, actor: User | None = None, now: datetime 
 
 
 __all__ = [
-    "ConflictError", "HireResult", "UpgradePreview", "WorkCalendar", "add_comment", "add_holiday",
+    "ActivePlanExists", "ConflictError", "HireResult", "UpgradePreview", "WorkCalendar", "add_comment", "add_holiday",
     "add_item", "add_months", "children_map", "complete_item", "create_plan", "due_date", "edit_item_text",
     "hire_person_with_plan", "load_calendar", "move_start_date", "plan_as_json", "plan_for_email",
     "preview_upgrade", "record_check_in", "record_self_assessment", "remove_holiday", "reopen_item",

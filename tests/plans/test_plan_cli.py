@@ -217,3 +217,17 @@ class TestPlansShow:
     def test_no_plan(self, runner, org, email, message):
         result = run(runner, "plans", "show", email)
         assert result.exit_code == 1 and message in result.stderr
+
+
+def test_import_reports_in_line_order(runner, org, tmp_path):
+    path = tmp_path / "hires.csv"
+    path.write_text("name,email,role,start date,manager email\n"
+                    "Ada,ada@example.com,support-engineer,2026-01-31,grace@example.com\n"
+                    "Bo,bo@example.com,support-engineer,2026-01-31,\n"
+                    "Ada,ada@example.com,support-engineer,2026-01-31,grace@example.com\n"
+                    "Cy,cy@example.com,support-engineer,,grace@example.com\n", encoding="utf-8")
+    result = run(runner, "hires", "import", str(path))
+    lines = result.stderr.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["line 3", "line 4", "line 5"]
+    assert lines[1].startswith("line 4: skipped:") and lines[2] == "line 5: the start date is empty"
+    assert result.exit_code == 1
