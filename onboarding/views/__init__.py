@@ -6,9 +6,9 @@ from flask_login import current_user
 
 
 def register_views(app: Flask) -> None:
-    from onboarding.views import admin, auth
+    from onboarding.views import admin, auth, hire, manager, plans
 
-    for module in (auth, admin):
+    for module in (auth, admin, hire, manager, plans):
         app.register_blueprint(module.bp)
 
     @app.get("/")
@@ -18,7 +18,9 @@ def register_views(app: Flask) -> None:
             return redirect(url_for("auth.login"))
         if current_user.is_admin:
             return redirect(url_for("admin.dashboard"))
-        return render_template("home.html")
+        if current_user.role == "manager":
+            return redirect(url_for("manager.dashboard"))
+        return redirect(url_for("hire.my_plan"))
 
     @app.context_processor
     def _navigation():

@@ -243,3 +243,6 @@ def due_label(due: dict | None) -> str:
 @bp.app_template_filter("pretty_json")
 def pretty_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+from onboarding.views import admin_plans  # noqa: E402,F401
