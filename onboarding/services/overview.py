@@ -67,6 +67,7 @@ class PhaseView:
 class PlanOverview:
     plan: Plan
     today: date
+    people: dict[int, User]
     role_title: str
     content: dict
     phases: list[PhaseView]
@@ -110,8 +111,10 @@ class PlanOverview:
 
 def plan_overview(plan: Plan, today: date) -> PlanOverview:
     """Everything a plan page shows: phases with progress and item trees, what is due next, check-ins."""
-    people = {pid for pid in (plan.hire_id, plan.manager_id, plan.buddy_id) if pid is not None}
-    db.session.scalars(select(User).where(User.id.in_(people))).all()  # fills the identity map: no lazy load per person
+    wanted = {pid for pid in (plan.hire_id, plan.manager_id, plan.buddy_id) if pid is not None}
+    # One query for the hire, manager and buddy; holding them keeps them in the (weak) identity map,
+    # so plan.hire / plan.manager / plan.buddy in the templates do not each load again.
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
     items = plan.items
     kids = children_map(items)
     content = plan.template_version.content or {}
@@ -137,7 +140,8 @@ def plan_overview(plan: Plan, today: date) -> PlanOverview:
     open_leaves = [i for i in leaves if i.state == "open"]
     due_next = sorted((i for i in open_leaves if i.due_on is not None), key=lambda i: (i.due_on, i.position))
     return PlanOverview(
-        plan=plan, today=today, role_title=content.get("title") or "", content=content, phases=phases, kids=kids,
+        plan=plan, today=today, people=people, role_title=content.get("title") or "", content=content, phases=phases,
+        kids=kids,
         progress=progress, due_next=due_next[:DUE_NEXT_COUNT],
         sent_back=[i for i in open_leaves if i.review_comment],
         waiting=[i for i in leaves if i.state == "done"],
@@ -256,6 +260,14 @@ class ReportRow:
         return sorted(self.progress.phases.values(), key=lambda p: _phase_rank(p.key))
 
     @property
+    def status_label(self) -> str:
+        return self.status.capitalize()
+
+    @property
+    def status_class(self) -> str:
+        return self.status.replace(" ", "-")
+
+    @property
     def attention(self) -> int:
         """0 overdue, 1 at risk, 2 waiting for sign-off, 3 on track, 4 complete."""
         if self.status in ("overdue", "at risk"):
@@ -274,6 +286,11 @@ def _sort_key(sort: str):
         "start": lambda r: (r.start_on, *by_name(r)),
         "waiting": lambda r: (-r.waiting, STATUS_RANK.get(r.status, 9), *by_name(r)),
     }[sort]
+
+
+def phase_columns(reports: list[ReportRow]) -> list[str]:
+    """The dated phases any of these reports has, in order (the dashboard's progress columns)."""
+    return sorted({key for r in reports for key in r.progress.phases}, key=_phase_rank)
 
 
 def team_overview(manager: User, today: date, sort: str = "attention") -> list[ReportRow]:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from onboarding.forms_plans import CheckInForm, ConfirmForm, SendBackForm, SignOffForm
 from onboarding.security import role_required
 from onboarding.services.access import get_item_or_404, get_plan_or_404
-from onboarding.services.overview import TEAM_SORTS, phase_name, plan_overview, team_overview
+from onboarding.services.overview import PHASE_NAMES, TEAM_SORTS, phase_columns, phase_name, plan_overview, team_overview
 from onboarding.services.plans import record_check_in, send_back_item, sign_off_item, sign_off_phase
 from onboarding.services.roles import PHASE_ORDER
 from onboarding.views import clock
@@ -41,7 +41,8 @@ def dashboard():
     user = current_user._get_current_object()
     today = clock.today_for(user)
     reports = team_overview(user, today, sort)
-    return render_template("manager/dashboard.html", reports=reports, sort=sort, sorts=SORT_LABELS, today=today)
+    return render_template("manager/dashboard.html", reports=reports, sort=sort, sorts=SORT_LABELS, today=today,
+                           phase_keys=phase_columns(reports), phase_labels=PHASE_NAMES)
 
 
 def _render(plan, problem: Problem | None = None, checkin_form: CheckInForm | None = None):

@@ -39,6 +39,12 @@ def _phase_name(key: str) -> str:
     return phase_name(key)
 
 
+@bp.app_template_filter("nice_date")
+def nice_date(value) -> str:
+    """2026-04-01 -> "1 Apr 2026"."""
+    return f"{value.day} {value.strftime('%b %Y')}" if value else ""
+
+
 def _render(plan, form: CommentForm | None = None, problem: Problem | None = None):
     user = current_user._get_current_object()
     ov = plan_overview(plan, clock.today_for(user))
