@@ -12,9 +12,9 @@ from flask.cli import FlaskGroup
 
 
 def register_commands(app: Flask) -> None:
-    from onboarding.cli import demo, people, plans, roles
+    from onboarding.cli import demo, digests, people, plans, roles
 
-    for module in (roles, people, plans, demo):
+    for module in (roles, people, plans, demo, digests):
         module.register(app)
 
 

@@ -56,11 +56,11 @@ def make_scheduler(app: Flask, *, now: datetime | None = None) -> BlockingSchedu
     scheduler = BlockingScheduler(timezone=timezone.utc, job_defaults=dict(JOB_DEFAULTS))
     scheduler.add_job(
         digest_round, IntervalTrigger(minutes=DIGEST_MINUTES, timezone=timezone.utc), args=(app,),
-        id="digests", name="Build due digests and deliver the outbox", next_run_time=now,
+        id="digests", name="Build due digests and deliver the outbox", next_run_time=now, **JOB_DEFAULTS,
     )
     scheduler.add_job(
         outbox_round, IntervalTrigger(minutes=OUTBOX_MINUTES, timezone=timezone.utc), args=(app,),
-        id="outbox", name="Deliver the outbox",
+        id="outbox", name="Deliver the outbox", **JOB_DEFAULTS,
     )
     return scheduler
 

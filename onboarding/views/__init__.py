@@ -6,9 +6,9 @@ from flask_login import current_user
 
 
 def register_views(app: Flask) -> None:
-    from onboarding.views import admin, auth, hire, manager, plans
+    from onboarding.views import admin, auth, hire, mail, manager, plans
 
-    for module in (auth, admin, hire, manager, plans):
+    for module in (auth, admin, hire, manager, plans, mail):
         app.register_blueprint(module.bp)
 
     @app.get("/")

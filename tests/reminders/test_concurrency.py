@@ -1,0 +1,151 @@
+"""Several processes at once against one database: nothing is sent twice, nothing is lost.
+
+These run the real `onboarding` command in separate processes (as a scheduler started twice by
+mistake would), on the test's SQLite file or PostgreSQL database, delivering to the test's SMTP
+server.
+"""
+from __future__ import annotations
+
+import signal
+import subprocess
+import threading
+import time
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from onboarding.extensions import db
+from onboarding.models import Digest, OutboxMessage
+from onboarding.reminders import digests as digests_module
+from onboarding.reminders.digests import build_digests
+from onboarding.reminders.outbox import deliver_outbox
+from tests.conftest import NOW, TODAY
+from tests.reminders.helpers import ROOT, onboarding_command, run_onboarding, subprocess_env
+
+MANAGERS = 4
+HIRES_PER_MANAGER = 12
+
+
+def organisation(person, make_plan, *, today: date = TODAY, cadence: str = "weekly", hour: int = 9) -> set[str]:
+    """Managers with hires whose work is overdue: everyone has something to say. Returns the addresses."""
+    addresses = set()
+    for m in range(MANAGERS):
+        manager = person(f"manager{m}@example.com", role="manager", cadence=cadence, hour=hour)
+        addresses.add(manager.email)
+        for h in range(HIRES_PER_MANAGER):
+            hire = person(f"hire{m}-{h}@example.com", manager=manager, cadence=cadence, hour=hour)
+            make_plan(hire=hire, manager=manager, start_on=today - timedelta(days=40))
+            addresses.add(hire.email)
+    return addresses
+
+
+def start(app, smtp, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(onboarding_command(*args), env=subprocess_env(app, smtp), cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def assert_each_once(smtp, addresses: set[str]) -> None:
+    counts = Counter(r.to for r in smtp.received)
+    assert set(counts) == addresses
+    assert [address for address, n in counts.items() if n > 1] == []
+
+
+def test_three_rounds_at_once_send_each_digest_once(app, person, make_plan, smtp):
+    addresses = organisation(person, make_plan)
+    processes = [start(app, smtp, "digests", "send", "--now", "2026-03-02T09:30:00Z") for _ in range(3)]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0], outputs
+    queued = sum(int(out.split("Queued ")[1].split(" ")[0]) for out, _ in outputs)
+    delivered = sum(int(out.split("delivered ")[1].split(" ")[0]) for out, _ in outputs)
+    assert queued == delivered == len(addresses)
+    assert_each_once(smtp, addresses)
+
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Digest)) == len(addresses)
+    statuses = dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    assert statuses == {"sent": len(addresses)}
+
+    # and once more, later the same week: nothing
+    again = run_onboarding(app, smtp, "digests", "send", "--now", "2026-03-03T09:30:00Z")
+    assert again.returncode == 0 and "Queued 0 digest(s); delivered 0 message(s)." in again.stdout
+    assert len(smtp.received) == len(addresses)
+
+
+def test_killed_after_building_the_next_process_sends_once(app, person, make_plan, smtp):
+    addresses = organisation(person, make_plan)
+    smtp.stop()  # the first process builds, then cannot deliver (as if killed before sending)
+    first = run_onboarding(app, smtp, "digests", "send", "--now", "2026-03-02T09:30:00Z")
+    assert first.returncode == 0 and f"Queued {len(addresses)} digest(s); delivered 0" in first.stdout
+    smtp.start()
+    second = run_onboarding(app, smtp, "digests", "send", "--now", "2026-03-02T10:30:00Z")
+    assert second.returncode == 0 and f"Queued 0 digest(s); delivered {len(addresses)}" in second.stdout
+    assert_each_once(smtp, addresses)
+
+
+def test_two_scheduler_processes_send_nothing_twice(app, person, make_plan, smtp):
+    now = datetime.now(timezone.utc)
+    if now.hour == 23 and now.minute >= 55 or now.hour == 0 and now.minute < 2:
+        pytest.skip("too close to midnight UTC: the two processes could see different days")
+    # daily at 00:00 UTC: due whenever the test runs; plans dated from the real clock
+    addresses = organisation(person, make_plan, today=now.date(), cadence="daily", hour=0)
+    schedulers = [start(app, smtp, "scheduler") for _ in range(2)]
+    try:
+        smtp.wait_for(len(addresses), timeout=60)
+        time.sleep(2)  # anything sent twice would arrive now
+    finally:
+        for process in schedulers:
+            process.send_signal(signal.SIGTERM)
+        outputs = [process.communicate(timeout=30) for process in schedulers]
+    assert [p.returncode for p in schedulers] == [0, 0], outputs
+    assert "Scheduler running" in outputs[0][0]
+    assert_each_once(smtp, addresses)
+    assert not any("Traceback" in err for _, err in outputs), outputs
+
+
+def test_builders_and_senders_racing_in_threads_send_each_digest_once(app, person, make_plan, smtp):
+    """Four builders released at the same instant (a barrier), each with its own connection."""
+    addresses = organisation(person, make_plan)
+    barrier = threading.Barrier(4)
+    results, errors = [], []
+
+    def worker():
+        with app.app_context():
+            barrier.wait()
+            try:
+                results.append((build_digests(NOW, batch_size=10), deliver_outbox(NOW, batch_size=5)))
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sum(built for built, _ in results) == len(addresses)
+    assert sum(sent for _, sent in results) == len(addresses)
+    assert_each_once(smtp, addresses)
+
+
+def test_a_claim_lost_to_another_builder_queues_nothing(app, person, make_plan, smtp, monkeypatch):
+    """Another builder commits Ada's claim between this builder's read and its write."""
+    ada = person("ada@example.com")
+    bob = person("bob@example.com")
+    for hire in (ada, bob):
+        make_plan(hire=hire, manager=False, start_on=TODAY - timedelta(days=40))
+    real = digests_module._claim_and_queue
+
+    def racing(due, composed, now):
+        assert {c.recipient.email for c in due} == {"ada@example.com", "bob@example.com"}
+        with db.engine.begin() as other:  # a second connection: the other builder
+            other.execute(insert(Digest.__table__).values(user_id=ada.id, kind="person", period="2026-W10",
+                                                          created_at=now))
+        return real(due, composed, now)
+
+    monkeypatch.setattr(digests_module, "_claim_and_queue", racing)
+    assert build_digests(NOW) == 1
+    assert [m.to_addr for m in db.session.scalars(select(OutboxMessage))] == ["bob@example.com"]
+    ada_claims = db.session.scalars(select(Digest).where(Digest.user_id == ada.id)).all()
+    assert [(d.period, d.message_id) for d in ada_claims] == [("2026-W10", None)]  # the other builder's row
