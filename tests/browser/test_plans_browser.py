@@ -1,0 +1,206 @@
+"""A hire and their manager in a real browser, with JavaScript on and off.
+
+The hire ticks milestones (found by the checkbox the milestone's text labels) and adds a note; the
+manager signs one off, sends one back with a comment and records a check-in; the hire sees the
+comment. The same flow runs with JavaScript disabled, to prove the pages need none.
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_accessible, sign_in
+from tests.conftest import TODAY
+
+pytestmark = pytest.mark.browser
+
+# Milestones of tests.conftest.sample_role(): a 30-day group with two sub-items, then a plain item.
+GROUP = "Learn the ticket queue and its tools:"
+HELP_DESK = "The help desk"
+STATUS_PAGE = "The status page"
+TICKETS = "Answer ten customer tickets with a reviewer."
+NOTE = "Reviewed with Sam; the ten tickets are tagged 'onboarding' in the queue."
+SEND_BACK = "Two of the answers skipped the reviewer: redo those with Sam."
+CHECK_IN_NOTES = "Good start on the tools; the reviewed answers need another pass."
+SELF_ASSESSMENT = "The tools are clear now; writing good answers takes me longer than I hoped."
+
+
+@pytest.fixture(params=[True, False], ids=["js", "no-js"])
+def javascript(request) -> bool:
+    return request.param
+
+
+@pytest.fixture
+def team(make_user, make_plan):
+    """Grace manages Ada, whose plan started 35 days ago: the 30-day phase has just ended."""
+    manager = make_user(email="grace@example.com", name="Grace Hopper", role="manager")
+    hire = make_user(email="ada@example.com", name="Ada Lovelace", role="hire", manager_email=manager.email)
+    plan = make_plan(hire=hire, manager=manager, start_on=TODAY - timedelta(days=35))
+    return {"manager": manager, "hire": hire, "plan_id": plan.id}
+
+
+def tick(page, text: str, *, javascript: bool, note: str | None = None) -> None:
+    """Tick a milestone by its checkbox's accessible name (the milestone's text)."""
+    box = page.get_by_role("checkbox", name=text, exact=True)
+    form = page.locator("form.tick").filter(has=box)
+    if note:
+        form.locator("summary", has_text="Add a note or evidence link").click()
+        form.get_by_label("Note", exact=True).fill(note)
+        box.check()  # with the note open, ticking waits for "Save", with or without JavaScript
+        form.get_by_role("button", name="Save").click()
+    elif javascript:
+        box.check()  # plan.js submits the form as soon as the box changes
+    else:
+        box.check()
+        form.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Ticked “{text}”.")
+    expect(page.get_by_role("checkbox", name=text, exact=True)).to_be_checked()
+
+
+def test_hire_ticks_manager_reviews_hire_sees_the_comment(new_page, team, javascript, axe):
+    hire_page = new_page(javascript=javascript)
+    manager_page = new_page(javascript=javascript)
+
+    # --- the hire ticks milestones, one with a note, and writes a self-assessment --------------
+    sign_in(hire_page, "ada@example.com")
+    expect(hire_page).to_have_url(re.compile(r"/plan$"))
+    expect(hire_page.get_by_role("heading", name="My plan", level=1)).to_be_visible()
+    expect(hire_page.get_by_role("region", name="Due next")).to_contain_text(HELP_DESK)
+    # A group is done when its sub-items are: it has no checkbox of its own.
+    expect(hire_page.get_by_role("checkbox", name=GROUP)).to_have_count(0)
+
+    tick(hire_page, HELP_DESK, javascript=javascript)
+    tick(hire_page, STATUS_PAGE, javascript=javascript)
+    tick(hire_page, TICKETS, javascript=javascript, note=NOTE)
+    tickets_item = hire_page.get_by_role("listitem").filter(has=hire_page.get_by_role("checkbox", name=TICKETS, exact=True))
+    expect(tickets_item).to_contain_text(f"Note: {NOTE}")
+    expect(tickets_item).to_contain_text("Done, waiting for sign-off")
+    day30 = hire_page.get_by_role("region", name=re.compile(r"^30-day goals"))
+    expect(day30.get_by_role("progressbar", name="30 days progress")).to_have_attribute("value", "3")
+
+    sa = hire_page.get_by_label("Your self-assessment for 30 days")
+    sa.fill(SELF_ASSESSMENT)
+    hire_page.locator("#checkin-day-30").get_by_role("button", name="Save self-assessment").click()
+    expect(hire_page.get_by_role("status")).to_contain_text("Your self-assessment for 30 days is saved")
+    if javascript:
+        assert_accessible(axe, hire_page, "the hire's plan, items ticked")
+
+    # --- the manager's dashboard, then the report's plan ---------------------------------------
+    sign_in(manager_page, "grace@example.com")
+    expect(manager_page).to_have_url(re.compile(r"/team$"))
+    expect(manager_page.get_by_role("heading", name="My team", level=1)).to_be_visible()
+    row = manager_page.get_by_role("row").filter(has=manager_page.get_by_role("link", name="Ada Lovelace"))
+    expect(row).to_contain_text("Support Engineer")
+    expect(row).to_contain_text("Day 36")
+    expect(row.get_by_role("link", name="3 items")).to_be_visible()
+    if javascript:
+        manager_page.screenshot(path="/tmp/browser-manager-dashboard.png", full_page=True)
+        assert_accessible(axe, manager_page, "the manager's dashboard")
+
+    row.get_by_role("link", name="Ada Lovelace").click()
+    expect(manager_page.get_by_role("heading", name="Ada Lovelace’s plan", level=1)).to_be_visible()
+    expect(manager_page.get_by_role("region", name="Waiting for your sign-off (3)")).to_be_visible()
+    if javascript:
+        assert_accessible(axe, manager_page, "a report's plan (manager)")
+
+    # Sign one off: the button is "Sign off", in the group named by the milestone.
+    manager_page.get_by_role("group", name=HELP_DESK, exact=True).get_by_role("button", name="Sign off").click()
+    expect(manager_page.get_by_role("status")).to_contain_text(f"Signed off “{HELP_DESK}”.")
+    expect(manager_page.get_by_role("region", name="Waiting for your sign-off (2)")).to_be_visible()
+
+    # Send one back with a comment.
+    tickets = manager_page.get_by_role("group", name=TICKETS, exact=True)
+    tickets.locator("summary", has_text="Send back with a comment").click()
+    tickets.get_by_label("What needs to change").fill(SEND_BACK)
+    tickets.get_by_role("button", name="Send back", exact=True).click()
+    expect(manager_page.get_by_role("status")).to_contain_text(f"Sent “{TICKETS}” back with your comment.")
+    expect(manager_page.get_by_role("region", name="Waiting for your sign-off (1)")).to_be_visible()
+
+    # Record the 30-day check-in, the hire's self-assessment beside it.
+    checkin = manager_page.get_by_role("form", name="Check-in at 30 days")
+    expect(manager_page.locator("#checkin-day-30")).to_contain_text(SELF_ASSESSMENT)
+    checkin.get_by_role("radio", name="At risk").check()
+    checkin.get_by_label("Notes").fill(CHECK_IN_NOTES)
+    checkin.get_by_role("button", name="Record check-in").click()
+    expect(manager_page.get_by_role("status")).to_contain_text("Check-in at 30 days recorded.")
+    card = manager_page.locator("#checkin-day-30")
+    expect(card).to_contain_text("Recorded: At risk")
+    expect(card.get_by_role("radio", name="At risk")).to_be_checked()
+    expect(card.get_by_label("Notes")).to_have_value(CHECK_IN_NOTES)
+    expect(card.get_by_role("button", name="Update check-in")).to_be_visible()
+
+    # --- the hire sees the outcome ---------------------------------------------------------------
+    hire_page.goto("/plan")
+    sent_back = hire_page.get_by_role("region", name="Sent back to you (1)")
+    expect(sent_back).to_contain_text(TICKETS)
+    expect(sent_back).to_contain_text(SEND_BACK)
+    item = hire_page.locator("li.sent-back").filter(has=hire_page.get_by_role("checkbox", name=TICKETS, exact=True))
+    expect(item).to_contain_text(f"Sent back by the manager: {SEND_BACK}")
+    expect(hire_page.get_by_role("checkbox", name=TICKETS, exact=True)).not_to_be_checked()
+    signed = hire_page.get_by_role("checkbox", name=HELP_DESK, exact=True)
+    expect(signed).to_be_checked()
+    expect(signed).to_be_disabled()
+    expect(hire_page.locator("#checkin-day-30")).to_contain_text("Your manager recorded: At risk")
+    expect(hire_page.locator("#checkin-day-30")).to_contain_text(CHECK_IN_NOTES)
+    if javascript:
+        hire_page.screenshot(path="/tmp/browser-hire-plan.png", full_page=True)
+        assert_accessible(axe, hire_page, "the hire's plan, with an item sent back")
+
+    # The hire does the work again and ticks it: it waits for sign-off once more.
+    tick(hire_page, TICKETS, javascript=javascript)
+    expect(hire_page.get_by_role("region", name=re.compile(r"^Sent back to you"))).to_have_count(0)
+    manager_page.reload()
+    expect(manager_page.get_by_role("region", name="Waiting for your sign-off (2)")).to_be_visible()
+
+
+def test_hire_unticks_before_sign_off(new_page, team, javascript):
+    page = new_page(javascript=javascript)
+    sign_in(page, "ada@example.com")
+    tick(page, HELP_DESK, javascript=javascript)
+    box = page.get_by_role("checkbox", name=HELP_DESK, exact=True)
+    box.uncheck()  # plan.js submits this too
+    if not javascript:
+        page.locator("form.tick").filter(has=box).get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Unticked “{HELP_DESK}”.")
+    expect(page.get_by_role("checkbox", name=HELP_DESK, exact=True)).not_to_be_checked()
+
+
+def test_a_bad_evidence_link_is_refused_and_the_note_kept(new_page, team, javascript):
+    page = new_page(javascript=javascript)
+    sign_in(page, "ada@example.com")
+    box = page.get_by_role("checkbox", name=TICKETS, exact=True)
+    form = page.locator("form.tick").filter(has=box)
+    form.locator("summary", has_text="Add a note or evidence link").click()
+    form.get_by_label("Note", exact=True).fill(NOTE)
+    form.get_by_label("Evidence link").fill("javascript:alert(1)")
+    box.check()
+    form.get_by_role("button", name="Save").click()  # a javascript: address is a valid URL to the browser
+    alert = page.get_by_role("alert")
+    expect(alert.first).to_contain_text("evidence link must start with http:// or https://")
+    box = page.get_by_role("checkbox", name=TICKETS, exact=True)
+    expect(box).not_to_be_checked()
+    expect(page.locator("form.tick").filter(has=box).get_by_label("Note", exact=True)).to_have_value(NOTE)
+
+
+def test_plan_page_and_history_for_the_manager(page, team, axe):
+    sign_in(page, "grace@example.com")
+    page.goto(f"/plans/{team['plan_id']}")
+    expect(page.get_by_role("heading", name="Ada Lovelace’s plan", level=1)).to_be_visible()
+    assert_accessible(axe, page, "a plan's read page (manager)")
+    page.get_by_role("textbox", name="Comment", exact=True).fill("Welcome aboard, Ada!")
+    page.get_by_role("button", name="Add comment").click()
+    expect(page.get_by_role("status")).to_contain_text("Your comment is added.")
+    expect(page.get_by_role("region", name="Comments")).to_contain_text("Welcome aboard, Ada!")
+    page.get_by_role("link", name="Full history").click()
+    expect(page.get_by_role("heading", name="History of Ada Lovelace’s plan")).to_be_visible()
+    assert_accessible(axe, page, "a plan's history")
+
+
+def test_someone_elses_plan_answers_404(page, team, make_user, make_plan):
+    other = make_plan()
+    sign_in(page, "ada@example.com")
+    assert page.goto(f"/plans/{other.id}").status == 404
+    assert page.goto(f"/plans/{team['plan_id']}").status == 200
