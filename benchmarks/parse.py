@@ -1,0 +1,124 @@
+"""How fast the blueprint reader is on documents at the size limit, and on the real seeds.
+
+Run: `.venv/bin/python benchmarks/parse.py [--repeat N] [--bytes SIZE]`. Prints one JSON line:
+{"parse_5mb_text_s": ..., "parse_5mb_html_s": ..., "parse_5mb_json_s": ..., "parse_seeds_s": ...}
+Each figure is the best wall-clock time of N runs (default 5); alongside are the median
+(`_median`), the best CPU time (`_cpu_s`, steady when the machine is busy) and the size.
+The 5 MB documents are the project's own fixtures with section 3 padded by repeated list items
+and section 6's first phase lengthened, so both the page walk and the nesting rule are exercised.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from functools import partial
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from onboarding.blueprints import MAX_BYTES, parse_document, read_paths  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures" / "blueprints"
+TARGET = MAX_BYTES - 50_000  # just under the limit, so the size check passes
+
+
+def _pad_text(text: str, target: int) -> str:
+    """A plain-text paste grown to about `target` bytes inside sections 3 and 6."""
+    filler_3 = "".join(
+        f"- Keep regression suite area {n} green, fast, and documented for the team.\n"
+        for n in range(200)
+    )
+    filler_6 = "".join(f"- Check release train {n} against the test plan\n" for n in range(200))
+    head, sep, tail = text.partition("3) Core Responsibilities\n")
+    body = head + sep
+    phase_head, phase_sep, phase_tail = tail.partition("30-day goals (learn the product and the process)\n")
+    section_6 = phase_head + phase_sep + "- Review these release trains:\n"
+    budget = target - len((body + section_6 + phase_tail).encode())
+    sixth = filler_6 * max(1, budget // 5 // len(filler_6.encode()))
+    third = filler_3 * max(0, (budget - len(sixth.encode())) // len(filler_3.encode()))
+    return body + third + section_6 + sixth + "- Verify every fix.\n" + phase_tail
+
+
+def _pad_html(html: str, target: int) -> str:
+    """An HTML page or fragment grown to about `target` bytes inside section 3."""
+    marker = "3) Core Responsibilities</h2>"
+    head, sep, tail = html.partition(marker)
+    items = "".join(
+        f"<li>Run <strong>design review {n}</strong> with product &amp; engineering.</li>\n"
+        for n in range(200)
+    )
+    block = f'<ul class="wp-block-list">\n{items}</ul>\n'
+    count = max(1, (target - len(html.encode())) // len(block.encode()))
+    return head + sep + "\n" + block * count + tail
+
+
+def _pad_json(text: str, target: int) -> str:
+    """A WordPress post whose HTML body is grown so the whole JSON is about `target` bytes."""
+    post = json.loads(text)
+    content = post["content"]["rendered"]
+    body_target = target - (len(text.encode()) - len(content.encode()))
+    while True:
+        post["content"]["rendered"] = _pad_html(content, body_target)
+        dumped = json.dumps(post)
+        if len(dumped.encode()) <= target:
+            return dumped
+        # JSON escaping (\n, \/, \u2013 ...) made it larger: shrink the body by the excess.
+        body_target -= len(dumped.encode()) - target + 1000
+
+
+def _time(function: Callable[[], object], repeat: int) -> tuple[float, float, float]:
+    """Best and median wall-clock seconds, and best CPU seconds (steady on a busy machine)."""
+    runs, cpu = [], []
+    for _ in range(repeat):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        function()
+        runs.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return min(runs), statistics.median(runs), min(cpu)
+
+
+def main(argv: list[str]) -> int:
+    """Time the reader and print one JSON line of results."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (default 5)")
+    parser.add_argument(
+        "--bytes", type=int, default=TARGET, help=f"size of the padded documents (default {TARGET})"
+    )
+    args = parser.parse_args(argv)
+    size = min(args.bytes, MAX_BYTES)
+
+    documents = {
+        "text": _pad_text((FIXTURES / "qa-analyst.paste.txt").read_text("utf-8"), size).encode(),
+        "html": _pad_html((FIXTURES / "product-designer.page.html").read_text("utf-8"), size).encode(),
+        "json": _pad_json((FIXTURES / "support-engineer.wordpress.json").read_text("utf-8"), size).encode(),
+    }
+    results: dict[str, float | None] = {}
+    for name, data in documents.items():
+        assert len(data) <= MAX_BYTES, (name, len(data))
+        best, median, cpu = _time(partial(parse_document, data, f"5mb.{name}"), args.repeat)
+        results[f"parse_5mb_{name}_s"] = round(best, 4)
+        results[f"parse_5mb_{name}_s_median"] = round(median, 4)
+        results[f"parse_5mb_{name}_cpu_s"] = round(cpu, 4)
+        results[f"parse_5mb_{name}_bytes"] = len(data)
+
+    seeds = Path(os.environ.get("ONBOARDING_SEEDS_DIR", ROOT.parent / "shared" / "seeds"))
+    if seeds.is_dir():
+        best, median, cpu = _time(lambda: read_paths([seeds]), args.repeat)
+        results["parse_seeds_s"] = round(best, 4)
+        results["parse_seeds_s_median"] = round(median, 4)
+        results["parse_seeds_cpu_s"] = round(cpu, 4)
+    else:
+        results["parse_seeds_s"] = None  # no seeds folder on this machine
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
