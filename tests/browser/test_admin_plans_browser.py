@@ -139,3 +139,39 @@ def test_more_pages_are_accessible_to_an_admin(page, org, axe, path, heading):
     if heading:
         expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
     assert_accessible(axe, page, path)
+
+
+def test_move_a_plan_to_a_newer_template_version(page, org, make_user, make_plan, axe):
+    from onboarding.extensions import db
+    from onboarding.services.plans import complete_item
+    from tests.conftest import NOW
+
+    hire = make_user(email="ada@example.com", name="Ada Lovelace", role="hire")
+    plan = make_plan(hire=hire, manager=org["manager"], role=org["role"])
+    tickets = next(i for i in plan.items if i.text == "Answer ten customer tickets with a reviewer.")
+    complete_item(tickets, hire, now=NOW)
+    db.session.commit()
+    sign_in(page, "admin@example.com")
+
+    # The admin edits the template: one 60-day milestone added, one 90-day milestone removed.
+    page.goto("/admin/roles/support-engineer/edit")
+    day60 = page.get_by_role("group", name=re.compile(r"^60-day goals")).get_by_label("Milestones")
+    day60.fill(day60.input_value() + "\nRun a customer webinar.")
+    day90 = page.get_by_role("group", name=re.compile(r"^90-day goals")).get_by_label("Milestones")
+    day90.fill("Write a troubleshooting guide.")
+    page.get_by_role("button", name="Save as a new version").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved as version 2.")
+
+    page.goto(f"/admin/plans/{plan.id}")
+    page.get_by_role("link", name="Move to version 2").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Move Ada Lovelace’s plan to a newer version")
+    expect(page.get_by_role("region", name="Added (2)")).to_contain_text("Run a customer webinar.")
+    expect(page.get_by_role("region", name="Removed (1)")).to_contain_text("Write two help articles.")
+    assert_accessible(axe, page, "plan upgrade preview")
+    page.get_by_role("button", name="Move to version 2").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Moved to version 2: 2 added, 1 removed")
+    expect(page.get_by_role("main")).to_contain_text("Support Engineer version 2")
+    expect(page.get_by_text("Write two help articles.")).to_have_count(0)
+    kept = page.get_by_role("listitem").filter(has_text="Answer ten customer tickets with a reviewer.")
+    expect(kept).to_contain_text("Done, waiting for sign-off")
