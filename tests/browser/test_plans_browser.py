@@ -204,3 +204,37 @@ def test_someone_elses_plan_answers_404(page, team, make_user, make_plan):
     sign_in(page, "ada@example.com")
     assert page.goto(f"/plans/{other.id}").status == 404
     assert page.goto(f"/plans/{team['plan_id']}").status == 200
+
+
+@pytest.fixture
+def buddy(make_user, make_plan):
+    """Ada's plan with Bob as her buddy."""
+    manager = make_user(email="grace@example.com", name="Grace Hopper", role="manager")
+    hire = make_user(email="ada@example.com", name="Ada Lovelace", role="hire", manager_email=manager.email)
+    bob = make_user(email="bob@example.com", name="Bob Buddy", role="hire")
+    plan = make_plan(hire=hire, manager=manager, buddy=bob)
+    return {"plan_id": plan.id}
+
+
+def test_buddy_reads_the_plan_and_comments(page, buddy, axe):
+    sign_in(page, "bob@example.com")
+    page.goto(f"/plans/{buddy['plan_id']}")
+    expect(page.get_by_role("heading", name="Ada Lovelace’s plan", level=1)).to_be_visible()
+    expect(page.get_by_text(TICKETS)).to_be_visible()
+    # A buddy reads: no checkbox to tick, no sign-off.
+    expect(page.get_by_role("checkbox")).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign off")).to_have_count(0)
+    page.get_by_role("textbox", name="Comment", exact=True).fill("Ping me for the help desk tour, Ada.")
+    page.get_by_role("button", name="Add comment").click()
+    expect(page.get_by_role("region", name="Comments")).to_contain_text("Bob Buddy")
+    expect(page.get_by_role("region", name="Comments")).to_contain_text("Ping me for the help desk tour, Ada.")
+    assert_accessible(axe, page, "a plan's read page (buddy)")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "no page links a buddy to the plan they buddy: '/' sends a hire without a plan of their own to "
+    "'You have no onboarding plan yet', and nothing lists buddied plans"))
+def test_buddy_finds_the_plan_from_the_home_page(page, buddy):
+    sign_in(page, "bob@example.com")
+    page.get_by_role("link", name=re.compile("Ada Lovelace")).first.click(timeout=2_000)
+    expect(page).to_have_url(re.compile(rf"/plans/{buddy['plan_id']}$"))
