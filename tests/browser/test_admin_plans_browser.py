@@ -129,6 +129,8 @@ def test_people_page_adds_a_person(page, org, axe):
 
 @pytest.mark.parametrize("path,heading", [
     ("/admin/holidays", "Working days and holidays"),
+    ("/admin/outbox", None),
+    ("/preferences", None),
     ("/team", "My team"),
     ("/plan", "My plan"),
 ])
@@ -175,3 +177,28 @@ def test_move_a_plan_to_a_newer_template_version(page, org, make_user, make_plan
     expect(page.get_by_text("Write two help articles.")).to_have_count(0)
     kept = page.get_by_role("listitem").filter(has_text="Answer ten customer tickets with a reviewer.")
     expect(kept).to_contain_text("Done, waiting for sign-off")
+
+
+def test_outbox_with_queued_digests_is_accessible(page, org, make_user, make_plan, axe):
+    from datetime import timedelta
+
+    from onboarding.reminders.digests import build_digests
+    from tests.conftest import NOW, TODAY
+
+    hire = make_user(email="ada@example.com", name="Ada Lovelace", role="hire", digest_cadence="daily")
+    make_plan(hire=hire, manager=org["manager"], role=org["role"], start_on=TODAY - timedelta(days=40))
+    assert build_digests(NOW) >= 1
+    sign_in(page, "admin@example.com")
+    page.goto("/admin/outbox")
+    expect(page.get_by_role("heading", name="Outbox", level=1)).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("ada@example.com")
+    assert_accessible(axe, page, "outbox with queued mail")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the top navigation's Outbox entry names the endpoint 'admin.outbox' (onboarding/views/__init__.py "
+    "NAV_LINKS) but the page is 'mail.outbox', so the link never shows and no page links the outbox"))
+def test_admin_reaches_the_outbox_from_the_navigation(page, org):
+    sign_in(page, "admin@example.com")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Outbox").click(timeout=2_000)
+    expect(page.get_by_role("heading", name="Outbox", level=1)).to_be_visible()
