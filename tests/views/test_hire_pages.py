@@ -216,6 +216,19 @@ def test_someone_without_a_plan_gets_a_helpful_empty_page(org, client_as):
     assert "You have no onboarding plan yet" in html(response)
 
 
+def test_a_finished_plan_is_shown_read_only(org, client_as):
+    org.plan_a.is_active = False
+    db.session.commit()
+    page = html(client_as(org.hire_a).get("/plan"))
+    assert LEAF in page and "Finished" in page
+    assert 'class="tick"' not in page and "Save self-assessment" not in page
+    item = item_by_text(org.plan_a, LEAF)
+    before = snapshot()
+    response = tick(client_as(org.hire_a), item)
+    assert response.status_code == 400 and "this plan is finished" in html(response).lower()
+    assert snapshot() == before
+
+
 def test_a_form_without_its_csrf_token_is_refused(app, org, client_as):
     app.config["WTF_CSRF_ENABLED"] = True
     item = item_by_text(org.plan_a, LEAF)
