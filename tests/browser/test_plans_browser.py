@@ -131,6 +131,8 @@ def test_hire_ticks_manager_reviews_hire_sees_the_comment(new_page, team, javasc
     expect(card.get_by_role("radio", name="At risk")).to_be_checked()
     expect(card.get_by_label("Notes")).to_have_value(CHECK_IN_NOTES)
     expect(card.get_by_role("button", name="Update check-in")).to_be_visible()
+    if javascript:
+        manager_page.screenshot(path="/tmp/browser-manager-plan.png", full_page=True)
 
     # --- the hire sees the outcome ---------------------------------------------------------------
     hire_page.goto("/plan")
