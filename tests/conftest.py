@@ -7,6 +7,8 @@ runs; CI runs both.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -33,11 +35,15 @@ def seeds_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory):
-    server = PostgresServer(tmp_path_factory.mktemp("pg"))
+def postgres():
+    # Its own folder, not pytest's tmp tree: another pytest run may reset that tree to 0700, and the
+    # server (run as the postgres user when we are root) must be able to reach its data folder.
+    root = Path(tempfile.mkdtemp(prefix="onboarding-pg-"))
+    server = PostgresServer(root / "cluster")
     server.start()
     yield server
     server.stop()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

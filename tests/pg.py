@@ -56,11 +56,8 @@ class PostgresServer:
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")
             os.chmod(self.root, 0o700)
-            # The temp folders above must be traversable by the postgres user.
-            for parent in self.root.parents:
-                if str(parent) in ("/", "/tmp"):
-                    break
-                os.chmod(parent, os.stat(parent).st_mode | 0o011)
+            # The folder above (made by mkdtemp, 0700) must be traversable by the postgres user.
+            os.chmod(self.root.parent, 0o711)
         self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")
         options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} "
