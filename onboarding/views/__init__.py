@@ -38,7 +38,7 @@ NAV_LINKS = [
     ("admin.plans", "All plans", ("admin",)),
     ("admin.roles", "Role library", ("admin",)),
     ("admin.people", "People", ("admin",)),
-    ("admin.outbox", "Outbox", ("admin",)),
+    ("mail.outbox", "Outbox", ("admin",)),
     ("mail.preferences", "Preferences", ("hire", "manager", "admin")),
 ]
 

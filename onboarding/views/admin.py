@@ -180,11 +180,17 @@ def roles_import():
     from onboarding.blueprints import BlueprintError, parse_document
 
     form = RoleImportForm()
-    if not form.validate_on_submit():
+    # A browser sends one empty part when no file is chosen; that is "no file", not an empty file.
+    uploads = [u for u in request.files.getlist(form.documents.name) if u.filename]
+    is_valid = form.validate_on_submit()
+    if is_valid and not uploads:
+        form.documents.errors = ["Choose at least one file."]
+        is_valid = False
+    if not is_valid:
         return render_template("admin/roles_import.html", form=form), 400 if request.method == "POST" else 200
     limit = current_app.config["IMPORT_MAX_BYTES"]
     parsed, errors = [], []
-    for upload in request.files.getlist(form.documents.name):
+    for upload in uploads:
         name = upload.filename or "upload"
         data = upload.stream.read(limit + 1)
         try:

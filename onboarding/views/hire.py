@@ -5,12 +5,13 @@ import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from onboarding.extensions import db
 from onboarding.forms_plans import SelfAssessmentForm, TickForm
-from onboarding.models import Plan
+from onboarding.models import Plan, User
 from onboarding.services.access import get_item_or_404, get_plan_or_404, visible_plans_stmt
-from onboarding.services.overview import phase_name, plan_overview
+from onboarding.services.overview import buddied_plans, phase_name, plan_overview
 from onboarding.services.plans import complete_item, record_self_assessment, reopen_item
 from onboarding.services.roles import PHASE_ORDER
 from onboarding.views import clock
@@ -25,6 +26,19 @@ bp = Blueprint("hire", __name__, url_prefix="/plan")
 @login_required
 def _signed_in_only():
     """Every page here is about the signed-in person's own plan."""
+
+
+@bp.context_processor
+def _buddying():
+    """Plans this person buddies: their own page is the way in, since a buddy has no team page."""
+
+    def buddying():
+        return db.session.execute(
+            select(Plan.id, User.name).join(User, User.id == Plan.hire_id)
+            .where(Plan.buddy_id == current_user.id, Plan.is_active.is_(True)).order_by(User.name)
+        ).all()
+
+    return {"buddying": buddying}
 
 
 def _own_plan(user) -> Plan | None:
@@ -48,16 +62,17 @@ def _render(plan: Plan, problem: Problem | None = None, sa_form: SelfAssessmentF
                                       text=phase.check_in.self_assessment if phase.check_in else "")
         form.text.label.text = f"Your self-assessment for {phase.name}"
         sa_forms[phase.key] = form
-    return render_template("hire/plan.html", ov=ov, problem=problem, sa_forms=sa_forms), (
-        problem.status if problem else 200)
+    return render_template("hire/plan.html", ov=ov, problem=problem, sa_forms=sa_forms,
+                           buddied=buddied_plans(current_user)), (problem.status if problem else 200)
 
 
 @bp.get("")
 def my_plan():
     """My plan: what is due next, then each phase with its progress and items to tick."""
-    plan = _own_plan(current_user._get_current_object())
+    user = current_user._get_current_object()
+    plan = _own_plan(user)
     if plan is None:
-        return render_template("hire/no_plan.html")
+        return render_template("hire/no_plan.html", buddied=buddied_plans(user))
     return _render(plan)
 
 

@@ -195,9 +195,6 @@ def test_outbox_with_queued_digests_is_accessible(page, org, make_user, make_pla
     assert_accessible(axe, page, "outbox with queued mail")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the top navigation's Outbox entry names the endpoint 'admin.outbox' (onboarding/views/__init__.py "
-    "NAV_LINKS) but the page is 'mail.outbox', so the link never shows and no page links the outbox"))
 def test_admin_reaches_the_outbox_from_the_navigation(page, org):
     sign_in(page, "admin@example.com")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Outbox").click(timeout=2_000)

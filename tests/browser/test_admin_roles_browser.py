@@ -117,10 +117,6 @@ def test_an_upload_of_only_bad_files_saves_nothing(page, admin, tmp_path):
     expect(page.get_by_role("main")).to_contain_text("No role templates yet")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "admin import form: a submit with no file chosen sends one empty part, which passes DataRequired "
-    "and previews as 'upload: the file is empty' instead of 'Choose at least one file.' (flask_wtf.file's "
-    "MultipleFileField/FileRequired, or dropping parts without a filename, would fix it)"))
 def test_the_import_form_asks_for_a_file(page, admin):
     sign_in(page, admin.email)
     page.goto("/admin/roles/import")

@@ -233,9 +233,6 @@ def test_buddy_reads_the_plan_and_comments(page, buddy, axe):
     assert_accessible(axe, page, "a plan's read page (buddy)")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "no page links a buddy to the plan they buddy: '/' sends a hire without a plan of their own to "
-    "'You have no onboarding plan yet', and nothing lists buddied plans"))
 def test_buddy_finds_the_plan_from_the_home_page(page, buddy):
     sign_in(page, "bob@example.com")
     page.get_by_role("link", name=re.compile("Ada Lovelace")).first.click(timeout=2_000)
