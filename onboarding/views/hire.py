@@ -5,11 +5,10 @@ import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from onboarding.extensions import db
 from onboarding.forms_plans import SelfAssessmentForm, TickForm
-from onboarding.models import Plan, User
+from onboarding.models import Plan
 from onboarding.services.access import get_item_or_404, get_plan_or_404, visible_plans_stmt
 from onboarding.services.overview import buddied_plans, phase_name, plan_overview
 from onboarding.services.plans import complete_item, record_self_assessment, reopen_item
@@ -26,19 +25,6 @@ bp = Blueprint("hire", __name__, url_prefix="/plan")
 @login_required
 def _signed_in_only():
     """Every page here is about the signed-in person's own plan."""
-
-
-@bp.context_processor
-def _buddying():
-    """Plans this person buddies: their own page is the way in, since a buddy has no team page."""
-
-    def buddying():
-        return db.session.execute(
-            select(Plan.id, User.name).join(User, User.id == Plan.hire_id)
-            .where(Plan.buddy_id == current_user.id, Plan.is_active.is_(True)).order_by(User.name)
-        ).all()
-
-    return {"buddying": buddying}
 
 
 def _own_plan(user) -> Plan | None:

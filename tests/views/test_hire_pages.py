@@ -216,6 +216,14 @@ def test_someone_without_a_plan_gets_a_helpful_empty_page(org, client_as):
     assert "You have no onboarding plan yet" in html(response)
 
 
+def test_my_plan_links_the_plans_i_buddy(org, make_plan, client_as):
+    assert f'<a href="/plans/{org.plan_a.id}">Hana Hire’s plan</a>' in html(client_as(org.buddy).get("/plan"))
+    assert "Plans you buddy" not in html(client_as(org.hire_b).get("/plan"))
+    make_plan(hire=org.buddy, manager=org.manager_b)  # a buddy with a plan of their own sees both
+    page = html(client_as(org.buddy).get("/plan"))
+    assert 'name="done"' in page and f'<a href="/plans/{org.plan_a.id}">Hana Hire’s plan</a>' in page
+
+
 def test_a_finished_plan_is_shown_read_only(org, client_as):
     org.plan_a.is_active = False
     db.session.commit()
