@@ -8,8 +8,8 @@ same message; on SQLite the single UPDATE statement runs under the database's on
 which makes the claim just as exclusive. A sender that dies mid-batch leaves its unsent messages
 to be picked up when the lease ends.
 
-Outcomes, recorded and committed message by message (so a crash re-sends at most the message on
-the wire): 2xx sent; 4xx, a dropped connection or a refused connection: queued again with an
+Outcomes, committed every RECORD_EVERY messages (so a crash re-sends at most that many, after the
+lease): 2xx sent; 4xx, a dropped connection or a refused connection: queued again with an
 exponential backoff; 5xx: failed, with the server's reply, for an admin to see and retry. 4xx
 replies for the same message, over and over for more than MAX_RETRY_AGE, also end as failed; a
 server that is down never makes a message fail, so nothing is lost while it is down.
@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from onboarding.extensions import db
 from onboarding.models import OutboxMessage
@@ -42,6 +42,8 @@ BACKOFF_MAX = timedelta(hours=1)
 MAX_TRANSIENT_ATTEMPTS = 10
 MAX_RETRY_AGE = timedelta(days=3)
 SMTP_TIMEOUT_SECONDS = 30
+#: outcomes are committed every this many messages (see _Outcomes)
+RECORD_EVERY = 10
 
 
 def backoff(attempts: int) -> timedelta:
@@ -63,6 +65,7 @@ class _Claimed:
     headers: dict
     attempts: int
     created_at: datetime
+    last_error: str
 
 
 class _ConnectionLost(Exception):
@@ -110,16 +113,45 @@ def claim_batch(now: datetime, batch_size: int) -> list[_Claimed]:
         .where(table.c.id == picked.c.id, *due)
         .values(next_attempt_at=now + LEASE)
         .returning(table.c.id, table.c.to_addr, table.c.subject, table.c.text_body, table.c.html_body,
-                   table.c.headers, table.c.attempts, table.c.created_at)
+                   table.c.headers, table.c.attempts, table.c.created_at, table.c.last_error)
     ).all()
     db.session.commit()
     return sorted((_Claimed(*row) for row in rows), key=lambda m: m.id)
 
 
-def _record(message_id: int, **values) -> None:
-    table = OutboxMessage.__table__
-    db.session.execute(update(table).where(table.c.id == message_id).values(**values))
-    db.session.commit()
+class _Outcomes:
+    """What happened to each claimed message, written every RECORD_EVERY messages and at the end.
+
+    Writing each outcome on its own would cost a commit per message; writing the batch once at the
+    end would, if the process died mid-batch, send up to a whole batch again after the lease. Every
+    RECORD_EVERY messages is the middle: at most that many are sent twice after a hard crash.
+    """
+
+    def __init__(self):
+        self.rows: list[dict] = []
+
+    def add(self, message: _Claimed, *, status: str, attempts: int, next_attempt_at: datetime,
+            last_error: str, sent_at: datetime | None = None) -> None:
+        self.rows.append({"message_id": message.id, "new_status": status, "new_attempts": attempts,
+                          "new_next_attempt_at": next_attempt_at, "new_last_error": last_error[:1000],
+                          "new_sent_at": sent_at})
+        if len(self.rows) >= RECORD_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        table = OutboxMessage.__table__
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("message_id")).values(
+                status=bindparam("new_status"), attempts=bindparam("new_attempts"),
+                next_attempt_at=bindparam("new_next_attempt_at"), last_error=bindparam("new_last_error"),
+                sent_at=bindparam("new_sent_at"),
+            ),
+            self.rows,
+        )
+        db.session.commit()
+        self.rows = []
 
 
 def _connect(config) -> smtplib.SMTP:
@@ -143,13 +175,15 @@ def _connect(config) -> smtplib.SMTP:
 def _send_batch(batch: list[_Claimed], now: datetime) -> tuple[int, bool]:
     """Send a claimed batch over one connection; returns (sent, connection still usable)."""
     config = current_app.config
+    outcomes = _Outcomes()
     try:
         smtp = _connect(config)
     except (OSError, smtplib.SMTPException) as exc:
         reason = f"cannot reach the SMTP server {config['SMTP_HOST']}:{config.get('SMTP_PORT')}: {_describe(exc)}"
         logger.warning("outbox: %s; %d message(s) wait", reason, len(batch))
         for message in batch:
-            _retry_later(message, now, reason, give_up_allowed=False)
+            _retry_later(outcomes, message, now, reason, give_up_allowed=False)
+        outcomes.flush()
         return 0, False
     mail_from = config["MAIL_FROM"]
     envelope_from = parseaddr(mail_from)[1] or mail_from
@@ -159,21 +193,25 @@ def _send_batch(batch: list[_Claimed], now: datetime) -> tuple[int, bool]:
             try:
                 _send_one(smtp, message, mail_from, envelope_from)
             except _ConnectionLost as exc:
-                _retry_later(message, now, str(exc), give_up_allowed=False)
-                for untried in batch[index + 1:]:
-                    _record(untried.id, next_attempt_at=now)  # never tried: back in the queue now
+                _retry_later(outcomes, message, now, str(exc), give_up_allowed=False)
+                for untried in batch[index + 1:]:  # never tried: back in the queue at once
+                    outcomes.add(untried, status="queued", attempts=untried.attempts, next_attempt_at=now,
+                                 last_error=untried.last_error)
                 logger.warning("outbox: connection lost (%s); the rest waits for the next round", exc)
                 return sent, False
             except _Refused as exc:
                 if exc.permanent:
-                    _record(message.id, status="failed", attempts=message.attempts + 1, last_error=exc.reason)
+                    outcomes.add(message, status="failed", attempts=message.attempts + 1, next_attempt_at=now,
+                                 last_error=exc.reason)
                     logger.warning("outbox: message %s to %s failed: %s", message.id, message.to_addr, exc.reason)
                 else:
-                    _retry_later(message, now, exc.reason, give_up_allowed=True)
+                    _retry_later(outcomes, message, now, exc.reason, give_up_allowed=True)
             else:
-                _record(message.id, status="sent", sent_at=now, attempts=message.attempts + 1, last_error="")
+                outcomes.add(message, status="sent", attempts=message.attempts + 1, next_attempt_at=now,
+                             last_error="", sent_at=now)
                 sent += 1
     finally:
+        outcomes.flush()
         try:
             smtp.quit()
         except (OSError, smtplib.SMTPException):
@@ -195,10 +233,19 @@ def _reply(code: int, text) -> str:
 
 
 def _send_one(smtp: smtplib.SMTP, message: _Claimed, mail_from: str, envelope_from: str) -> None:
-    mime = mime_message(mail_from=mail_from, to_addr=message.to_addr, subject=message.subject,
-                        text_body=message.text_body, html_body=message.html_body, headers=message.headers or {})
     try:
-        smtp.send_message(mime, from_addr=envelope_from, to_addrs=[message.to_addr])
+        raw = mime_message(mail_from=mail_from, to_addr=message.to_addr, subject=message.subject,
+                           text_body=message.text_body, html_body=message.html_body, headers=message.headers or {})
+    except (ValueError, UnicodeError) as exc:
+        raise _Refused(554, f"the message cannot be written: {exc}") from None
+    options: list[str] = []
+    if not (envelope_from + message.to_addr).isascii():
+        if not smtp.has_extn("smtputf8"):
+            raise _Refused(553, "553 the SMTP server does not accept international email addresses (SMTPUTF8)")
+        options = ["SMTPUTF8"]
+    smtp.command_encoding = "utf-8" if options else "ascii"
+    try:
+        smtp.sendmail(envelope_from, [message.to_addr], raw, mail_options=options)
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()), (451, b"recipient refused"))
         if code == 421:
@@ -212,13 +259,14 @@ def _send_one(smtp: smtplib.SMTP, message: _Claimed, mail_from: str, envelope_fr
         raise _ConnectionLost(f"connection lost: {_describe(exc)}") from None
 
 
-def _retry_later(message: _Claimed, now: datetime, reason: str, *, give_up_allowed: bool) -> None:
+def _retry_later(outcomes: _Outcomes, message: _Claimed, now: datetime, reason: str, *, give_up_allowed: bool) -> None:
     attempts = message.attempts + 1
     if give_up_allowed and attempts >= MAX_TRANSIENT_ATTEMPTS and now - message.created_at > MAX_RETRY_AGE:
-        _record(message.id, status="failed", attempts=attempts,
-                last_error=f"gave up after {attempts} attempts: {reason}"[:1000])
+        outcomes.add(message, status="failed", attempts=attempts, next_attempt_at=now,
+                     last_error=f"gave up after {attempts} attempts: {reason}")
         return
-    _record(message.id, attempts=attempts, next_attempt_at=now + backoff(attempts), last_error=reason[:1000])
+    outcomes.add(message, status="queued", attempts=attempts, next_attempt_at=now + backoff(attempts),
+                 last_error=reason)
 
 
 def _describe(exc: BaseException) -> str:

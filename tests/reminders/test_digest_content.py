@@ -99,11 +99,12 @@ def test_each_person_gets_exactly_their_digest(app, person, make_plan, smtp):
 
     admin = received["admin@example.com"]
     assert admin.message["Subject"].startswith("Onboarding weekly report: 3 plans overdue by more than 14 days")
-    assert "PLANS OVERDUE BY MORE THAN 14 DAYS (3)" in admin.text
-    assert "- Bob Byte (Grace Hopper): 3 items open since Sat 14 Feb 2026" in admin.text
-    assert "- Ivy Gone (no manager)" in admin.text
-    assert "PLANS WITHOUT A MANAGER (2)" in admin.text and "Fay Free, started Wed 1 Apr 2026" in admin.text
-    assert "To lost@example.com: 550 5.1.1 No such user here" in admin.text
+    assert "Plans overdue by more than 14 days (3)" in admin.text
+    assert "- Bob Byte: 3 items open since Sat 14 Feb 2026 (manager: Grace Hopper)" in admin.text
+    assert "- Ivy Gone: 3 items open since Sat 31 Jan 2026 (no manager)" in admin.text
+    assert "Plans without a manager (2)" in admin.text and "- Fay Free: starts Wed 1 Apr 2026" in admin.text
+    assert "- lost@example.com: 550 5.1.1 No such user here" in admin.text
+    assert "See the outbox: http://onboarding.test/admin/outbox" in admin.text
     assert "Ada Lovelace" not in admin.text  # on track
 
 

@@ -5,7 +5,10 @@ import re
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
+import pytest
+
 from onboarding.reminders.digests import build_digests
+from onboarding.reminders.messages import mime_message
 from onboarding.reminders.outbox import deliver_outbox
 from tests.conftest import NOW, TODAY
 from tests.reminders.helpers import outbox
@@ -70,3 +73,42 @@ def test_non_ascii_names_are_encoded(app, person, make_plan, smtp):
     _, mail = one_digest(person, make_plan, smtp, name="Zoë Ångström")
     assert mail.message["To"] == "Zoë Ångström <ada@example.com>"
     assert "Hello Zoë," in mail.text
+
+
+def parse(raw: bytes):
+    import email
+    import email.policy
+
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def test_the_wire_format_reads_back_exactly():
+    text = "Hello Zoë,\n\n.a line starting with a dot\n" + "long " * 60 + "\ntrailing space \nend"
+    html = "<p>Ünïcode “quotes” — and a long line " + "x" * 500 + "</p>"
+    subject = "Onboarding: 3 overdue, 1 due in the next 14 days, 60-day check-in on Mon 16 Mar 2026, more"
+    raw = mime_message(mail_from="Onboarding Bot <bot@example.com>", to_addr="zoe@example.com", subject=subject,
+                       text_body=text, html_body=html, headers={"To": "Zoë Ångström <zoe@example.com>",
+                                                                "Message-ID": "<abc@example.com>",
+                                                                "Date": "Mon, 02 Mar 2026 09:30:00 +0000"})
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n"))
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    raw.decode("ascii")  # 7-bit clean
+    message = parse(raw)
+    assert message["Subject"] == subject
+    assert message["To"] == "Zoë Ångström <zoe@example.com>"
+    assert message["From"] == "Onboarding Bot <bot@example.com>"
+    assert message.get_content_type() == "multipart/alternative"
+    assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
+    assert message.get_body(("html",)).get_content() == html
+
+
+def test_a_header_with_a_line_break_is_refused():
+    with pytest.raises(ValueError, match="line break"):
+        mime_message(mail_from="a@example.com", to_addr="b@example.com", subject="Hi\r\nBcc: evil@example.com",
+                     text_body="x", html_body="x", headers={})
+
+
+def test_a_non_ascii_subject_is_encoded():
+    raw = mime_message(mail_from="a@example.com", to_addr="b@example.com", subject="Café: 2 overdue",
+                       text_body="x", html_body="x", headers={})
+    assert b"=?utf-8?" in raw and parse(raw)["Subject"] == "Café: 2 overdue"

@@ -1,0 +1,370 @@
+"""Build and deliver the reminder digests of an organisation of 10,000 active plans and 500 managers.
+
+    python benchmarks/run.py digests [--plans 10000] [--managers 500] [--small-plans 500]
+                                     [--small-managers 25] [--db PATH] [--seed 42]
+
+Builds the organisation on a SQLite file from the seed role documents with bulk inserts (no
+password hashing, no ORM object per row): hires started up to 400 days ago, items ticked, signed
+off, sent back and overdue as time would leave them, people spread over four time zones with
+daily or weekly digests, all of them due at the benchmark's moment (a Monday evening, UTC). Then
+times `build_digests` and `deliver_outbox` to a local aiosmtpd server (in its own process, so it
+does not share this one's interpreter), and prints one JSON line:
+
+    plans, messages, build_seconds, delivered_per_second, peak_memory_mb (this process's maximum
+    resident set, setup included), queries_per_batch (SQL statements of the costliest batch of
+    people), queries_per_batch_small (the same for a small organisation of --small-plans plans),
+    plus people, items, batches and deliver_seconds.
+
+Targets on the reference machine: build < 5 s, >= 300 messages per second delivered, peak memory
+< 250 MB, and queries per batch the same for the small organisation as for the large one.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: a Monday, 18:00 UTC: past the send hour in every zone below, and still Monday in all of them
+NOW = datetime(2026, 6, 1, 18, 0, tzinfo=timezone.utc)
+ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata")
+CHUNK = 5000
+
+SMTP_SERVER = r"""
+import sys
+from aiosmtpd.controller import Controller
+
+class Counter:
+    received = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        Counter.received += 1
+        return "250 OK"
+
+controller = Controller(Counter(), hostname="127.0.0.1", port=int(sys.argv[1]))
+controller.start()
+print("ready", flush=True)
+for line in sys.stdin:
+    if line.strip() == "count":
+        print(Counter.received, flush=True)
+    elif line.strip() == "stop":
+        break
+controller.stop()
+"""
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="benchmarks/run.py digests", description=__doc__.splitlines()[0])
+    parser.add_argument("--plans", type=int, default=10_000, help="active plans (default 10000)")
+    parser.add_argument("--managers", type=int, default=500, help="managers (default 500)")
+    parser.add_argument("--small-plans", type=int, default=500, help="plans of the small organisation (default 500)")
+    parser.add_argument("--small-managers", type=int, default=25, help="managers of the small organisation (default 25)")
+    parser.add_argument("--db", help="SQLite file for the large organisation (default: a temporary file)")
+    parser.add_argument("--seed", type=int, default=42, help="random seed for the organisation")
+    args = parser.parse_args(argv)
+    for name in ("plans", "managers", "small_plans", "small_managers"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.managers > args.plans or args.small_managers > args.small_plans:
+        parser.error("there cannot be more managers than plans")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = _parse(argv)
+    logging.disable(logging.INFO)
+    with tempfile.TemporaryDirectory() as tmp:
+        small = _organisation_run(Path(tmp) / "small.db", args.small_plans, args.small_managers, args.seed,
+                                  deliver=False)
+        large_path = Path(args.db) if args.db else Path(tmp) / "digests.db"
+        large = _organisation_run(large_path, args.plans, args.managers, args.seed, deliver=True)
+    if large["delivered"] != large["messages"] or large["received"] != large["messages"]:
+        print(f"digests: queued {large['messages']}, delivered {large['delivered']}, "
+              f"the server received {large['received']}", file=sys.stderr)
+        return 1
+    print(json.dumps({
+        "plans": args.plans,
+        "build_seconds": round(large["build_seconds"], 3),
+        "messages": large["messages"],
+        "delivered_per_second": round(large["messages"] / large["deliver_seconds"], 1),
+        "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "queries_per_batch": large["queries_per_batch"],
+        "queries_per_batch_small": small["queries_per_batch"],
+        "people": large["people"],
+        "items": large["items"],
+        "batches": large["batches"],
+        "deliver_seconds": round(large["deliver_seconds"], 3),
+    }))
+    return 0
+
+
+def _organisation_run(path: Path, plan_count: int, manager_count: int, seed: int, *, deliver: bool) -> dict:
+    from flask_migrate import upgrade
+    from sqlalchemy import event
+
+    from onboarding import create_app
+    from onboarding.extensions import db
+    from onboarding.reminders.digests import build_digests
+    from onboarding.reminders.outbox import deliver_outbox
+
+    if path.exists():
+        path.unlink()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "benchmark",
+                      "BASE_URL": "https://onboarding.example.com", "SMTP_HOST": None,
+                      "MAIL_FROM": "Onboarding <onboarding@onboarding.example.com>"})
+    result: dict = {}
+    with app.app_context():
+        upgrade()
+        started = time.perf_counter()
+        result.update(build_organisation(plan_count, manager_count, random.Random(seed)))
+        print(f"digests: built an organisation of {plan_count} plans in {time.perf_counter() - started:.1f} s",
+              file=sys.stderr)
+        db.session.remove()
+
+        # SQL statements per batch: a batch ends with the commit build_digests makes after it.
+        batches: list[int] = []
+        current = {"n": 0}
+
+        def count_statement(*_args, **_kwargs):
+            current["n"] += 1
+
+        def end_batch(*_args, **_kwargs):
+            batches.append(current["n"])
+            current["n"] = 0
+
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", count_statement)
+        event.listen(engine, "commit", end_batch)
+        try:
+            started = time.perf_counter()
+            result["messages"] = build_digests(NOW)
+            result["build_seconds"] = time.perf_counter() - started
+        finally:
+            event.remove(engine, "before_cursor_execute", count_statement)
+            event.remove(engine, "commit", end_batch)
+        # The last commit closes the pruning after the final (empty) read, not a batch of people.
+        result["batches"] = len(batches) - 1
+        result["queries_per_batch"] = max(batches[:-1]) if len(batches) > 1 else 0
+
+        if deliver:
+            port = _free_port()
+            server = subprocess.Popen([sys.executable, "-c", SMTP_SERVER, str(port)], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, text=True)
+            try:
+                if server.stdout.readline().strip() != "ready":
+                    raise SystemExit("the aiosmtpd server did not start")
+                app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+                started = time.perf_counter()
+                result["delivered"] = deliver_outbox(NOW)
+                result["deliver_seconds"] = time.perf_counter() - started
+                server.stdin.write("count\n")
+                server.stdin.flush()
+                result["received"] = int(server.stdout.readline())
+                server.stdin.write("stop\n")
+                server.stdin.flush()
+                server.wait(timeout=30)
+            finally:
+                if server.poll() is None:
+                    server.kill()
+        db.engine.dispose()
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- the organisation ----------------------------------------------------------------------------
+
+
+def _roles() -> list[dict]:
+    """The seed role documents, read by the app's own reader; a small built-in role if they are absent."""
+    seeds = Path(os.environ.get("ONBOARDING_SEEDS_DIR", ROOT.parent / "shared" / "seeds"))
+    if seeds.is_dir():
+        from onboarding.blueprints import read_paths
+
+        roles, errors = read_paths([seeds])
+        if roles and not errors:
+            return [role.to_dict() for role in roles]
+    milestones = lambda *texts: [{"text": t, "children": []} for t in texts]  # noqa: E731
+    return [{
+        "title": "Support Engineer", "level": "", "summary": "Keeps customers productive.",
+        "phases": [
+            {"key": "day-30", "heading": "30-day goals", "theme": "", "due": {"days": 30}, "milestones": [
+                {"text": "Learn the tools:", "children": milestones("The help desk", "The status page")},
+                *milestones("Answer ten tickets with a reviewer.", "Meet the team.")]},
+            {"key": "day-60", "heading": "60-day goals", "theme": "", "due": {"days": 60},
+             "milestones": milestones("Own the morning queue.", "Write a runbook.")},
+            {"key": "day-90", "heading": "90-day goals", "theme": "", "due": {"days": 90},
+             "milestones": milestones("Write two help articles.", "Run a training.")},
+            {"key": "month-6", "heading": "6-month milestones", "theme": "", "due": {"months": 6},
+             "milestones": milestones("Lead an incident review.")},
+            {"key": "month-12", "heading": "12-month objectives", "theme": "", "due": {"months": 12},
+             "milestones": milestones("Mentor a new colleague.")},
+        ],
+        "guidance": {"success": "", "high_performance": []}, "kpis": [], "source": "built-in", "format": "text",
+        "warnings": [],
+    }]
+
+
+def _template_rows(version) -> list[tuple]:
+    """A version's dated milestones in plan order: (parent index, phase key, text, offset days, offset months)."""
+    from onboarding.services.plans import dated_phases
+
+    rows: list[tuple] = []
+    for phase in dated_phases(version):
+        due = phase["due"] or {}
+        days, months = due.get("days"), due.get("months")
+
+        def walk(milestones, parent):
+            for milestone in milestones:
+                rows.append((parent, phase["key"], milestone["text"], days if months is None else None, months))
+                walk(milestone.get("children") or [], len(rows) - 1)
+
+        walk(phase.get("milestones") or [], None)
+    return rows
+
+
+def _leaf_state(due_on: date, today: date, rng: random.Random) -> str:
+    """What a hire and their manager would have done by today with an item due on `due_on`."""
+    roll = rng.random()
+    if due_on < today - timedelta(days=14):
+        return "signed_off" if roll < 0.85 else "done" if roll < 0.93 else "waived" if roll < 0.95 else "open"
+    if due_on < today + timedelta(days=30):
+        return "done" if roll < 0.4 else "signed_off" if roll < 0.55 else "open"
+    return "done" if roll < 0.1 else "open"
+
+
+def _parent_state(states: list[str]) -> str:
+    if not states or "open" in states:
+        return "open"
+    if all(s == "waived" for s in states):
+        return "waived"
+    if all(s in ("signed_off", "waived") for s in states):
+        return "signed_off"
+    return "done"
+
+
+def build_organisation(plan_count: int, manager_count: int, rng: random.Random) -> dict:
+    """Roles, people, plans, items and check-ins, written with executemany in chunks; returns counts."""
+    from sqlalchemy import insert
+
+    from onboarding.extensions import db
+    from onboarding.models import CheckIn, Plan, PlanItem, User
+    from onboarding.services.plans import due_date
+    from onboarding.services.roles import import_role
+
+    today = NOW.date()
+    versions = [import_role(role, now=NOW).version for role in _roles()]
+    db.session.commit()
+    templates = {v.id: _template_rows(v) for v in versions}
+    tables = {model: model.__table__ for model in (User, Plan, PlanItem, CheckIn)}
+    pending: dict = {model: [] for model in tables}
+
+    def flush(force: bool = False) -> None:
+        """Write every pending table, in dependency order, once one of them holds a chunk."""
+        if not force and all(len(rows) < CHUNK for rows in pending.values()):
+            return
+        for model, rows in pending.items():
+            if rows:
+                db.session.execute(insert(tables[model]), rows)
+                rows.clear()
+
+    # Two admins first, then each manager followed by their team, so that every batch of people
+    # holds managers and hires as a real organisation would.
+    user_id = plan_id = item_id = 0
+    for n in range(2):
+        user_id += 1
+        pending[User].append(_user(user_id, f"admin{n}@example.com", f"Admin {n}", "admin", None, rng))
+    team_sizes = [plan_count // manager_count + (1 if m < plan_count % manager_count else 0)
+                  for m in range(manager_count)]
+    item_total = 0
+    for team, size in enumerate(team_sizes):
+        user_id += 1
+        manager_id = user_id
+        pending[User].append(_user(manager_id, f"manager{team}@example.com", f"Manager {team}", "manager", None, rng))
+        for _ in range(size):
+            user_id += 1
+            plan_id += 1
+            pending[User].append(_user(user_id, f"hire{plan_id}@example.com", f"Hire {plan_id:05d}", "hire",
+                                       manager_id, rng))
+            version = versions[plan_id % len(versions)]
+            start_on = today - timedelta(days=rng.randrange(0, 400))
+            pending[Plan].append({"id": plan_id, "hire_id": user_id, "manager_id": manager_id,
+                                  "template_version_id": version.id, "start_on": start_on, "is_active": True,
+                                  "created_at": NOW, "buddy_id": None, "finished_at": None})
+            item_id = _plan_items(pending, plan_id, manager_id, start_on, templates[version.id], item_id, today,
+                                  rng, due_date)
+            item_total += len(templates[version.id])
+            flush()
+    flush(force=True)
+    db.session.commit()
+    return {"people": user_id, "items": item_total}
+
+
+def _user(user_id: int, email: str, name: str, role: str, manager_id: int | None, rng: random.Random) -> dict:
+    from onboarding.models.people import new_token
+
+    return {"id": user_id, "email": email, "name": name, "role": role, "password_hash": None,
+            "session_token": new_token(), "manager_id": manager_id, "timezone": rng.choice(ZONES),
+            "digest_cadence": rng.choice(("daily", "weekly", "weekly")), "digest_hour": rng.randrange(6, 13),
+            "calendar_token": new_token(), "unsubscribe_version": 1, "is_active_account": True, "created_at": NOW}
+
+
+def _plan_items(pending, plan_id, manager_id, start_on, rows, item_id, today, rng, due_date) -> int:
+    from onboarding.models import CheckIn, PlanItem
+
+    children: dict[int, list[int]] = {}
+    for index, (parent, *_rest) in enumerate(rows):
+        if parent is not None:
+            children.setdefault(parent, []).append(index)
+    first_id = item_id + 1
+    items, states, phase_due = [], [], {}
+    for index, (parent, key, text, days, months) in enumerate(rows):
+        item_id += 1
+        due = due_date(start_on, {"months": months} if months is not None else {"days": days},
+                       working_days=False, holidays=set())
+        state = "open" if index in children else _leaf_state(due, today, rng)
+        sent_back = state == "open" and index not in children and due < today + timedelta(days=20) \
+            and rng.random() < 0.05
+        states.append(state)
+        phase_due[key] = max(phase_due.get(key, due), due)
+        items.append({
+            "id": item_id, "plan_id": plan_id, "parent_id": first_id + parent if parent is not None else None,
+            "position": (index + 1) * 1024, "phase_key": key, "text": text, "offset_days": days,
+            "offset_months": months, "due_on": due, "state": state, "note": "", "evidence_url": "",
+            "done_at": NOW if state in ("done", "signed_off") else None, "done_by_id": None,
+            "signed_off_at": NOW if state == "signed_off" else None, "signed_off_by_id": None,
+            "review_comment": "Please add the link to your notes." if sent_back else "",
+            "sent_back_at": NOW - timedelta(days=2) if sent_back else None,
+            "waived_reason": "Not needed for this hire." if state == "waived" else "", "is_custom": False,
+            "version": 1,
+        })
+    for index in sorted(children, reverse=True):  # parents after their children: derive bottom-up
+        items[index]["state"] = states[index] = _parent_state([states[c] for c in children[index]])
+    pending[PlanItem].extend(items)
+    for key, due in phase_due.items():
+        if due < today and rng.random() < 0.7:
+            pending[CheckIn].append({
+                "plan_id": plan_id, "phase_key": key, "status": rng.choice(("on_track", "on_track", "at_risk")),
+                "notes": "", "self_assessment": "", "self_assessed_at": None, "recorded_by_id": manager_id,
+                "recorded_at": NOW,
+            })
+    return item_id
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,62 @@
+"""Building digests is set-based: the SQL statements per batch of people do not grow with plans."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import event
+
+from onboarding.extensions import db
+from onboarding.reminders.digests import build_digests
+from tests.conftest import NOW, TODAY
+
+
+@contextmanager
+def counting():
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def organisation(person, make_plan, hires_per_manager: int) -> int:
+    person("admin@example.com", role="admin")
+    loner = person("loner@example.com")  # a plan without a manager: the admin always has news
+    make_plan(hire=loner, manager=False, start_on=TODAY + timedelta(days=60))
+    for m in range(2):
+        manager = person(f"manager{m}@example.com", role="manager")
+        for h in range(hires_per_manager):
+            hire = person(f"hire{m}-{h}@example.com", manager=manager)
+            make_plan(hire=hire, manager=manager, start_on=TODAY - timedelta(days=25 + 7 * h))
+    return 4 + 2 * hires_per_manager
+
+
+def test_the_same_statements_for_2_plans_as_for_40(app, person, make_plan):
+    organisation(person, make_plan, 1)
+    with counting() as small:
+        assert build_digests(NOW) == 5  # 2 hires, 2 managers, the admin
+    db.session.rollback()
+    for table in ("digests", "outbox_messages", "plan_items", "check_ins", "events", "plans", "users"):
+        db.session.execute(db.text(f"DELETE FROM {table}"))
+    db.session.commit()
+
+    organisation(person, make_plan, 20)
+    with counting() as large:
+        assert build_digests(NOW) == 43  # 40 hires, 2 managers, the admin
+    assert len(large) == len(small)
+
+
+def test_statements_grow_with_batches_of_people_not_with_plans(app, person, make_plan):
+    people = organisation(person, make_plan, 5)  # 14 people
+    with counting() as statements:
+        build_digests(NOW, batch_size=5)  # 3 batches
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT users.id".upper())]
+    assert len(selects) == 4  # three batches and the empty read that ends the run
+    assert people == 14
+    assert len(statements) <= 3 * 15 + 2
