@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, case, delete, func, insert, or_, select, update
@@ -31,6 +32,9 @@ from onboarding.models import CheckIn, Digest, OutboxMessage, Plan, PlanItem, Us
 from onboarding.services.status import (
     CLOSED_STATES, DONE_STATES, PhaseProgress, PlanProgress, leaf_items_condition, ramp_status,
 )
+
+if TYPE_CHECKING:
+    from onboarding.reminders.messages import DigestComposer
 
 logger = logging.getLogger(__name__)
 
@@ -267,7 +271,7 @@ def _prune_empty_claims(now: datetime) -> None:
 @dataclass
 class _Run:
     now: datetime
-    composer: object
+    composer: DigestComposer
     dry_run: bool
     on_message: Callable[[dict], None] | None
     queued: int = 0

@@ -29,6 +29,7 @@ from sqlalchemy import bindparam, select, update
 from onboarding.extensions import db
 from onboarding.models import OutboxMessage
 from onboarding.reminders.messages import mime_message, sender_domain
+from onboarding.services import ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -278,8 +279,6 @@ def _describe(exc: BaseException) -> str:
 def retry_message(message: OutboxMessage, now: datetime) -> None:
     """Put a failed message back in the queue (an admin's decision); the caller commits."""
     if message.status != "failed":
-        from onboarding.services import ServiceError
-
         raise ServiceError("only a failed message can be retried")
     message.status = "queued"
     message.attempts = 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from onboarding.extensions import db
@@ -183,3 +184,49 @@ def test_two_senders_never_claim_the_same_message(app, person, make_plan):
     assert len(first) == 3 and len(second) == 2
     assert not {m.id for m in first} & {m.id for m in second}
     assert claim_batch(NOW, 3) == []
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_smtp_login_when_configured(app, person, make_plan):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from tests.reminders.helpers import RecordingHandler, free_port
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) in {
+        (b"mailer", b"s3cret"), ("mailer", "s3cret")}
+        return AuthResult(success=ok, handled=False)
+
+    handler, port = RecordingHandler(), free_port()
+    # AUTH without TLS (aiosmtpd warns about it): this test is about the login, not the encryption
+    controller = Controller(handler, hostname="127.0.0.1", port=port, authenticator=authenticate,
+                            auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        team(person, make_plan, 1)
+        build_digests(NOW)
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_USER="mailer", SMTP_PASSWORD="wrong")
+        assert deliver_outbox(NOW) == 0
+        [message] = outbox()
+        assert message.status == "queued" and "535" in message.last_error  # a bad login keeps mail queued
+        app.config.update(SMTP_PASSWORD="s3cret")
+        assert deliver_outbox(NOW + timedelta(hours=1)) == 1
+        assert [r.to for r in handler.received] == ["hire0@example.com"]
+    finally:
+        controller.stop()
+
+
+def test_old_empty_claims_are_pruned_and_sent_ones_kept(app, person, make_plan, smtp):
+    from onboarding.models import Digest
+
+    busy = person("busy@example.com")
+    idle = person("idle@example.com")
+    make_plan(hire=busy, manager=False, start_on=TODAY - timedelta(days=40))
+    build_digests(NOW)
+    assert {d.user_id: d.message_id is None for d in db.session.scalars(select(Digest))} == {busy.id: False,
+                                                                                            idle.id: True}
+    build_digests(NOW + timedelta(days=15))  # two weeks on: the empty claim of week 10 is gone
+    periods = {(d.user_id, d.period) for d in db.session.scalars(select(Digest))}
+    assert (busy.id, "2026-W10") in periods and (idle.id, "2026-W10") not in periods
+    assert (idle.id, "2026-W12") in periods
