@@ -68,7 +68,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--plans", type=int, default=10_000, help="active plans (default 10000)")
     parser.add_argument("--managers", type=int, default=500, help="managers (default 500)")
     parser.add_argument("--small-plans", type=int, default=500, help="plans of the small organisation (default 500)")
-    parser.add_argument("--small-managers", type=int, default=25, help="managers of the small organisation (default 25)")
+    parser.add_argument("--small-managers", type=int, default=25,
+                        help="managers of the small organisation (default 25)")
     parser.add_argument("--db", help="SQLite file for the large organisation (default: a temporary file)")
     parser.add_argument("--seed", type=int, default=42, help="random seed for the organisation")
     args = parser.parse_args(argv)

@@ -22,14 +22,16 @@ def parse_now(value: str | None) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError(f"--now '{value[:40]}' is not an ISO 8601 date and time, e.g. 2026-03-02T09:30:00+01:00") from None
+        raise ValueError(
+            f"--now '{value[:40]}' is not an ISO 8601 date and time, e.g. 2026-03-02T09:30:00+01:00") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)
 
 
 @digests.command("send")
-@click.option("--now", "now_text", metavar="ISO", help="Act as if it were this moment (ISO 8601; UTC without an offset).")
+@click.option("--now", "now_text", metavar="ISO",
+              help="Act as if it were this moment (ISO 8601; UTC without an offset).")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; write nothing, send nothing.")
 def send(now_text, dry_run):
     """Build the digests due now and deliver the outbox, once."""
@@ -61,7 +63,8 @@ def send(now_text, dry_run):
         return
     built = build_digests(now)
     if not smtp_configured():
-        waiting = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "queued"))
+        waiting = db.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "queued"))
         click.echo(f"Queued {built} digest(s). No SMTP server configured (ONBOARDING_SMTP_HOST): "
                    f"{waiting} message(s) wait in the outbox.")
         return

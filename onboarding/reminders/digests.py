@@ -7,8 +7,8 @@ date for daily, ISO week for weekly, counted from Monday's send hour) has no dig
 People are read in batches (keyset on id), and each batch costs a fixed number of queries whatever
 the number of plans: candidates, claimed periods, the batch's plans, their phases, recorded
 check-ins, the hires' open items, the managers' items waiting for sign-off, then one INSERT of the
-claims, one of the messages (two when admins are in the batch) and one UPDATE linking them. The organisation-wide admin sections are
-read once per run (per distinct local date of the admins).
+claims, one of the messages (two when admins are in the batch) and one UPDATE linking them. The
+organisation-wide admin sections are read once per run (per distinct local date of the admins).
 
 Nothing to say, no email; the period is still claimed (a digest row without a message), so a
 person with nothing to say is not rebuilt every 15 minutes, and something that turns up later
@@ -414,7 +414,8 @@ def _fill_person_sections(contents: list[DigestContent]) -> None:
         phases[plan_id].append((key, due_on, int(total), int(done or 0), int(closed or 0), int(waiting or 0)))
 
     recorded = set(db.session.execute(
-        select(CheckIn.plan_id, CheckIn.phase_key).where(CheckIn.plan_id.in_(plan_ids), CheckIn.recorded_at.is_not(None))
+        select(CheckIn.plan_id, CheckIn.phase_key)
+        .where(CheckIn.plan_id.in_(plan_ids), CheckIn.recorded_at.is_not(None))
     ))
 
     latest_today = max(c.today for c in contents)

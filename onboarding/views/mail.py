@@ -17,7 +17,9 @@ from onboarding.reminders.messages import Links
 from onboarding.reminders.outbox import retry_message, smtp_configured
 from onboarding.reminders.preferences import regenerate_calendar_token, update_preferences
 from onboarding.reminders.preferences import unsubscribe as stop_digests
-from onboarding.reminders.tokens import TokenError, calendar_feed_token, user_for_calendar_token, user_for_unsubscribe_token
+from onboarding.reminders.tokens import (
+    TokenError, calendar_feed_token, user_for_calendar_token, user_for_unsubscribe_token,
+)
 from onboarding.security import admin_required
 from onboarding.services import ServiceError
 
@@ -58,7 +60,8 @@ def preferences():
             flash("Your digest preferences are saved.", "success")
             return redirect(url_for("mail.preferences"))
     elif not form.is_submitted():
-        form.timezone.data, form.cadence.data, form.send_hour.data = user.timezone, user.digest_cadence, user.digest_hour
+        form.timezone.data, form.cadence.data = user.timezone, user.digest_cadence
+        form.send_hour.data = user.digest_hour
     status = 400 if form.is_submitted() and form.errors else 200
     feed_url = Links(current_app).url("mail.calendar_feed", token=calendar_feed_token(user))
     return render_template("mail/preferences.html", form=form, calendar_form=CalendarLinkForm(),

@@ -15,9 +15,8 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
-from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
