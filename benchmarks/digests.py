@@ -35,6 +35,10 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script or through benchmarks/run.py
+
+from benchmarks.org import leaf_state, seed_roles, template_rows  # noqa: E402
+from onboarding.services.plans import derived_state  # noqa: E402
 #: a Monday, 18:00 UTC: past the send hour in every zone below, and still Monday in all of them
 NOW = datetime(2026, 6, 1, 18, 0, tzinfo=timezone.utc)
 ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata")
@@ -190,74 +194,6 @@ def _free_port() -> int:
 # --- the organisation ----------------------------------------------------------------------------
 
 
-def _roles() -> list[dict]:
-    """The seed role documents, read by the app's own reader; a small built-in role if they are absent."""
-    seeds = Path(os.environ.get("ONBOARDING_SEEDS_DIR", ROOT.parent / "shared" / "seeds"))
-    if seeds.is_dir():
-        from onboarding.blueprints import read_paths
-
-        roles, errors = read_paths([seeds])
-        if roles and not errors:
-            return [role.to_dict() for role in roles]
-    milestones = lambda *texts: [{"text": t, "children": []} for t in texts]  # noqa: E731
-    return [{
-        "title": "Support Engineer", "level": "", "summary": "Keeps customers productive.",
-        "phases": [
-            {"key": "day-30", "heading": "30-day goals", "theme": "", "due": {"days": 30}, "milestones": [
-                {"text": "Learn the tools:", "children": milestones("The help desk", "The status page")},
-                *milestones("Answer ten tickets with a reviewer.", "Meet the team.")]},
-            {"key": "day-60", "heading": "60-day goals", "theme": "", "due": {"days": 60},
-             "milestones": milestones("Own the morning queue.", "Write a runbook.")},
-            {"key": "day-90", "heading": "90-day goals", "theme": "", "due": {"days": 90},
-             "milestones": milestones("Write two help articles.", "Run a training.")},
-            {"key": "month-6", "heading": "6-month milestones", "theme": "", "due": {"months": 6},
-             "milestones": milestones("Lead an incident review.")},
-            {"key": "month-12", "heading": "12-month objectives", "theme": "", "due": {"months": 12},
-             "milestones": milestones("Mentor a new colleague.")},
-        ],
-        "guidance": {"success": "", "high_performance": []}, "kpis": [], "source": "built-in", "format": "text",
-        "warnings": [],
-    }]
-
-
-def _template_rows(version) -> list[tuple]:
-    """A version's dated milestones in plan order: (parent index, phase key, text, offset days, offset months)."""
-    from onboarding.services.plans import dated_phases
-
-    rows: list[tuple] = []
-    for phase in dated_phases(version):
-        due = phase["due"] or {}
-        days, months = due.get("days"), due.get("months")
-
-        def walk(milestones, parent):
-            for milestone in milestones:
-                rows.append((parent, phase["key"], milestone["text"], days if months is None else None, months))
-                walk(milestone.get("children") or [], len(rows) - 1)
-
-        walk(phase.get("milestones") or [], None)
-    return rows
-
-
-def _leaf_state(due_on: date, today: date, rng: random.Random) -> str:
-    """What a hire and their manager would have done by today with an item due on `due_on`."""
-    roll = rng.random()
-    if due_on < today - timedelta(days=14):
-        return "signed_off" if roll < 0.85 else "done" if roll < 0.93 else "waived" if roll < 0.95 else "open"
-    if due_on < today + timedelta(days=30):
-        return "done" if roll < 0.4 else "signed_off" if roll < 0.55 else "open"
-    return "done" if roll < 0.1 else "open"
-
-
-def _parent_state(states: list[str]) -> str:
-    if not states or "open" in states:
-        return "open"
-    if all(s == "waived" for s in states):
-        return "waived"
-    if all(s in ("signed_off", "waived") for s in states):
-        return "signed_off"
-    return "done"
-
-
 def build_organisation(plan_count: int, manager_count: int, rng: random.Random) -> dict:
     """Roles, people, plans, items and check-ins, written with executemany in chunks; returns counts."""
     from sqlalchemy import insert
@@ -268,9 +204,9 @@ def build_organisation(plan_count: int, manager_count: int, rng: random.Random) 
     from onboarding.services.roles import import_role
 
     today = NOW.date()
-    versions = [import_role(role, now=NOW).version for role in _roles()]
+    versions = [import_role(role, now=NOW).version for role in seed_roles()]
     db.session.commit()
-    templates = {v.id: _template_rows(v) for v in versions}
+    templates = {v.id: template_rows(v) for v in versions}
     tables = {model: model.__table__ for model in (User, Plan, PlanItem, CheckIn)}
     pending: dict = {model: [] for model in tables}
 
@@ -337,7 +273,7 @@ def _plan_items(pending, plan_id, manager_id, start_on, rows, item_id, today, rn
         item_id += 1
         due = due_date(start_on, {"months": months} if months is not None else {"days": days},
                        working_days=False, holidays=set())
-        state = "open" if index in children else _leaf_state(due, today, rng)
+        state = "open" if index in children else leaf_state(due, today, rng)
         sent_back = state == "open" and index not in children and due < today + timedelta(days=20) \
             and rng.random() < 0.05
         states.append(state)
@@ -354,7 +290,7 @@ def _plan_items(pending, plan_id, manager_id, start_on, rows, item_id, today, rn
             "version": 1,
         })
     for index in sorted(children, reverse=True):  # parents after their children: derive bottom-up
-        items[index]["state"] = states[index] = _parent_state([states[c] for c in children[index]])
+        items[index]["state"] = states[index] = derived_state([states[c] for c in children[index]])
     pending[PlanItem].extend(items)
     for key, due in phase_due.items():
         if due < today and rng.random() < 0.7:

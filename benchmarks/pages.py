@@ -27,6 +27,10 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script or through benchmarks/run.py
+
+from benchmarks.org import leaf_state, seed_roles, template_rows  # noqa: E402
+from onboarding.services.plans import derived_state  # noqa: E402
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
 PASSWORD = "benchmark password"
 
@@ -138,54 +142,6 @@ def _p95(values: list[float]) -> float:
 # --- the organisation ----------------------------------------------------------------------------
 
 
-def _seed_roles() -> list[dict]:
-    from onboarding.blueprints import read_paths
-
-    seeds = Path(os.environ.get("ONBOARDING_SEEDS_DIR", ROOT.parent / "shared" / "seeds"))
-    roles, errors = read_paths([seeds])
-    if errors or not roles:
-        raise SystemExit(f"could not read the seed roles in {seeds}: {errors or 'no documents'}")
-    return [role.to_dict() for role in roles]
-
-
-def _template_rows(version) -> list[tuple[int | None, str, str, int | None, int | None]]:
-    """A version's dated milestones in plan order: (parent index, phase key, text, offset days, offset months)."""
-    from onboarding.services.plans import dated_phases
-
-    rows: list[tuple[int | None, str, str, int | None, int | None]] = []
-    for phase in dated_phases(version):
-        due = phase["due"]
-        days, months = (due.get("days"), due.get("months")) if due else (None, None)
-
-        def walk(milestones, parent):
-            for milestone in milestones:
-                rows.append((parent, phase["key"], milestone["text"], days if months is None else None, months))
-                walk(milestone.get("children") or [], len(rows) - 1)
-
-        walk(phase.get("milestones") or [], None)
-    return rows
-
-
-def _leaf_state(due_on: date, today: date, rng: random.Random) -> str:
-    """What a hire and their manager would have done by today with an item due on `due_on`."""
-    roll = rng.random()
-    if due_on < today - timedelta(days=14):
-        return "signed_off" if roll < 0.85 else "done" if roll < 0.93 else "waived" if roll < 0.95 else "open"
-    if due_on < today + timedelta(days=30):
-        return "done" if roll < 0.45 else "signed_off" if roll < 0.6 else "open"
-    return "done" if roll < 0.1 else "open"
-
-
-def _parent_state(states: list[str]) -> str:
-    if not states or "open" in states:
-        return "open"
-    if all(s == "waived" for s in states):
-        return "waived"
-    if all(s in ("signed_off", "waived") for s in states):
-        return "signed_off"
-    return "done"
-
-
 def build_organisation(plan_count: int, reports: int, rng: random.Random) -> dict[str, str]:
     """Seed roles, people, plans, items and check-ins with bulk inserts; returns the emails to sign in as."""
     from sqlalchemy import insert
@@ -197,9 +153,9 @@ def build_organisation(plan_count: int, reports: int, rng: random.Random) -> dic
     from onboarding.services.roles import import_role
 
     today = NOW.date()
-    versions = [import_role(role, now=NOW).version for role in _seed_roles()]
+    versions = [import_role(role, now=NOW).version for role in seed_roles()]
     db.session.commit()
-    templates = {v.id: _template_rows(v) for v in versions}
+    templates = {v.id: template_rows(v) for v in versions}
     password_hash = generate_password_hash(PASSWORD)
 
     # Managers: one with `reports` reports, one with 10, the rest with about 20 each.
@@ -239,7 +195,7 @@ def build_organisation(plan_count: int, reports: int, rng: random.Random) -> dic
             ids.append(item_id)
             due = due_date(plan["start_on"], {"months": months} if months is not None else {"days": days},
                            working_days=False, holidays=set())
-            state = "open" if index in children else _leaf_state(due, today, rng)
+            state = "open" if index in children else leaf_state(due, today, rng, recent_done=0.45)
             states.append(state)
             items.append({"id": item_id, "plan_id": plan["id"], "parent_id": ids[parent] if parent is not None else None,
                           "position": (index + 1) * 1024, "phase_key": key, "text": text, "offset_days": days,
@@ -249,7 +205,7 @@ def build_organisation(plan_count: int, reports: int, rng: random.Random) -> dic
                           "waived_reason": "Not needed for this hire." if state == "waived" else ""})
         first = len(items) - len(rows)
         for index in sorted(children, reverse=True):  # deepest parents last in list order: derive bottom-up
-            items[first + index]["state"] = states[index] = _parent_state([states[c] for c in children[index]])
+            items[first + index]["state"] = states[index] = derived_state([states[c] for c in children[index]])
         for key in {r[1] for r in rows}:
             due_on = max(items[first + i]["due_on"] for i, r in enumerate(rows) if r[1] == key)
             if due_on < today and rng.random() < 0.7:

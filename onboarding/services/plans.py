@@ -382,7 +382,7 @@ def _has_children(item: PlanItem) -> bool:
     return any(other.parent_id == item.id for other in item.plan.items)
 
 
-def _derived_state(states: list[str]) -> str:
+def derived_state(states: list[str]) -> str:
     """A parent's state from its children's: open while any is open; waived when all are; signed off
     when all are signed off or waived; done otherwise."""
     if not states or "open" in states:
@@ -412,7 +412,7 @@ def _refresh_parents(plan: Plan, start: PlanItem | Iterable[PlanItem], actor: Us
             item = by_id[item.parent_id]
             ancestors[item.id] = item
     for parent in sorted(ancestors.values(), key=depth, reverse=True):
-        new_state = _derived_state([c.state for c in kids.get(parent.id, [])])
+        new_state = derived_state([c.state for c in kids.get(parent.id, [])])
         if new_state == parent.state:
             continue
         old_state = parent.state
