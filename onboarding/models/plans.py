@@ -55,7 +55,9 @@ class PlanItem(Base):
     offset_days: Mapped[int | None] = mapped_column(Integer)
     offset_months: Mapped[int | None] = mapped_column(Integer)
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
-    state: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    #: not indexed on purpose: four values, and an index lures SQLite (no statistics) into walking
+    #: every open item of the organisation instead of the few plans a query is about
+    state: Mapped[str] = mapped_column(String(20), default="open")
     note: Mapped[str] = mapped_column(Text, default="")
     evidence_url: Mapped[str] = mapped_column(String(2000), default="")
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -425,7 +425,7 @@ def _fill_person_sections(contents: list[DigestContent]) -> None:
         .join(Plan, Plan.id == PlanItem.plan_id)
         .outerjoin(parent, parent.id == PlanItem.parent_id)
         .where(
-            Plan.is_active.is_(True), Plan.hire_id.in_(ids), _state_is("open"), leaf_items_condition(),
+            Plan.is_active.is_(True), Plan.hire_id.in_(ids), PlanItem.state == "open", leaf_items_condition(),
             or_(PlanItem.review_comment != "", PlanItem.due_on <= latest_today + timedelta(days=DUE_SOON_DAYS)),
         )
         .order_by(Plan.hire_id, PlanItem.due_on, PlanItem.position)
@@ -438,7 +438,7 @@ def _fill_person_sections(contents: list[DigestContent]) -> None:
         .join(hire, hire.id == Plan.hire_id)
         .outerjoin(parent, parent.id == PlanItem.parent_id)
         .where(Plan.is_active.is_(True), Plan.manager_id.in_(ids), Plan.hire_id != Plan.manager_id,
-               _state_is("done"), leaf_items_condition())
+               PlanItem.state == "done", leaf_items_condition())
         .order_by(Plan.manager_id, hire.name, Plan.id, PlanItem.position)
     ):
         by_person[manager_id].waiting.append(ItemLine(text, parent_text or "", due_on, hire_name=hire_name))
@@ -452,17 +452,6 @@ def _fill_person_sections(contents: list[DigestContent]) -> None:
     for content in contents:
         content.check_ins_due.sort(key=lambda line: (line.due_on, line.hire_name))
         content.attention.sort(key=lambda line: (line.status != "overdue", -line.overdue, line.hire_name))
-
-
-def _state_is(state: str):
-    """`plan_items.state = :state`, written so that SQLite cannot use the state index.
-
-    Without statistics SQLite's planner takes "state = 'open'" for a selective condition and walks
-    every open item of the organisation for each batch of people, which makes a run quadratic in
-    the size of the organisation; `state || ''` leaves it the plans of the batch to start from.
-    PostgreSQL plans from its own statistics either way.
-    """
-    return PlanItem.state.concat("") == state
 
 
 def _phase_ends(rows: Iterable[tuple]) -> dict[str, date]:
