@@ -107,7 +107,9 @@ def _make_progress(plan: Plan, hire: User, manager: User | None, progress: str, 
     elif progress == "behind":  # some of the first month done, the rest overdue
         for item in [i for i in leaves if i.phase_key == "day-30"][:2]:
             complete_item(item, hire, now=now)
-    elif progress == "done":  # everything signed off
+    elif progress == "done":  # everything signed off, every check-in held
         for item in leaves:
             complete_item(item, hire, now=now)
             sign_off_item(item, manager, now)
+        for key in dict.fromkeys(item.phase_key for item in leaves):
+            record_check_in(plan, key, manager, "on_track", "Met every goal of the phase.", now)
