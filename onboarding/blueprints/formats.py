@@ -686,42 +686,68 @@ def _unescape_entities(text: str) -> str:
     return html.unescape(text) if _ENTITY.search(text) else text
 
 
+class _BlockStream:
+    """The blocks of a line-based document (text, Markdown), with the list and table being read."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.headings: list[str] = []
+        self.list: _ListBuilder | None = None
+        self.table: list[list[str]] | None = None
+
+    def open_list(self) -> _ListBuilder:
+        if self.list is None:
+            self.list = _ListBuilder()
+        return self.list
+
+    def open_table(self) -> list[list[str]]:
+        if self.table is None:
+            self.table = []
+        return self.table
+
+    def end_list(self) -> None:
+        if self.list is not None and self.list.items:
+            self.blocks.append(Block("list", items=self.list.items))
+        self.list = None
+
+    def end_table(self) -> None:
+        if self.table:
+            self.blocks.append(Block("table", rows=self.table))
+        self.table = None
+
+    def heading(self, text: str, level: int) -> None:
+        self.blocks.append(Block("heading", text=text, level=level))
+        if level == 1:
+            self.headings.append(text)
+
+    def para(self, text: str) -> None:
+        self.blocks.append(Block("para", text=text))
+
+    def document(self, format: str) -> Document:
+        self.end_list()
+        self.end_table()
+        return Document(format=format, blocks=self.blocks, headings=self.headings)
+
+
 def read_text(text: str) -> Document:
     """A plain-text paste: one line per paragraph, `- ` bullets, `|` or tab-separated tables."""
     text = _unescape_entities(text)
-    blocks: list[Block] = []
-    headings: list[str] = []
-    builder: _ListBuilder | None = None
-    table: list[list[str]] | None = None
-
-    def end_list() -> None:
-        nonlocal builder
-        if builder is not None and builder.items:
-            blocks.append(Block("list", items=builder.items))
-        builder = None
-
-    def end_table() -> None:
-        nonlocal table
-        if table:
-            blocks.append(Block("table", rows=table))
-        table = None
-
+    out = _BlockStream()
     lines = text.splitlines()
     for index, raw in enumerate(lines):
         line = raw.rstrip()
         stripped = line.strip()
         if not stripped:
-            end_table()
+            out.end_table()
             continue  # a blank line between bullets does not end the list
         if "|" in stripped and (
             stripped.startswith("|")
-            or table is not None
+            or out.table is not None
             or (index + 1 < len(lines) and "|" in lines[index + 1] and _TABLE_SEPARATOR.match(lines[index + 1]))
         ):
             # A pipe table (the leading pipe is optional when a |---| line follows the header).
-            end_list()
-            if table is None:
-                table = []
+            out.end_list()
+            table = out.open_table()
             if not _TABLE_SEPARATOR.match(stripped):
                 table.append([clean_text(cell) for cell in _split_row(stripped)])
             continue
@@ -729,33 +755,25 @@ def read_text(text: str) -> Document:
             # A table copied from a web page arrives as tab-separated cells.
             cells = [clean_text(cell) for cell in stripped.split("\t")]
             if sum(1 for cell in cells if cell) >= 2:
-                end_list()
-                if table is None:
-                    table = []
-                table.append(cells)
+                out.end_list()
+                out.open_table().append(cells)
                 continue
-        end_table()
+        out.end_table()
         bullet = _BULLET.match(line)
         if bullet:
-            if builder is None:
-                builder = _ListBuilder()
+            builder = out.open_list()
             item_text = clean_text(bullet.group(2))
             if item_text:
                 builder.add(_indent(bullet.group(1)), item_text)
             continue
-        end_list()
+        out.end_list()
         heading = _atx_heading(line)
         if heading and heading[1]:
             # A lone Markdown-style heading in a paste (often the title line).
-            level = heading[0]
-            blocks.append(Block("heading", text=clean_text(heading[1]), level=level))
-            if level == 1:
-                headings.append(blocks[-1].text)
+            out.heading(clean_text(heading[1]), heading[0])
             continue
-        blocks.append(Block("para", text=clean_text(stripped)))
-    end_list()
-    end_table()
-    return Document(format="text", blocks=blocks, headings=headings)
+        out.para(clean_text(stripped))
+    return out.document("text")
 
 
 _MD_ATX_START = re.compile(r" {0,3}(#{1,6})(?:[ \t]+|$)")
@@ -811,11 +829,8 @@ def _md_inline(text: str) -> str:
 def read_markdown(text: str) -> Document:
     """Markdown: `#` headings, paragraphs of joined lines, indented bullets, pipe tables."""
     lines = text.splitlines()
-    blocks: list[Block] = []
-    headings: list[str] = []
+    out = _BlockStream()
     para: list[str] = []
-    builder: _ListBuilder | None = None
-    table: list[list[str]] | None = None
     fence: str | None = None
     start = 0
     if lines and lines[0].strip() == "---":  # YAML front matter
@@ -828,20 +843,8 @@ def read_markdown(text: str) -> Document:
         if para:
             text_ = _md_inline(" ".join(para))
             if text_:
-                blocks.append(Block("para", text=text_))
+                out.para(text_)
             para.clear()
-
-    def end_list() -> None:
-        nonlocal builder
-        if builder is not None and builder.items:
-            blocks.append(Block("list", items=builder.items))
-        builder = None
-
-    def end_table() -> None:
-        nonlocal table
-        if table:
-            blocks.append(Block("table", rows=table))
-        table = None
 
     # Markdown joins consecutive lines into one paragraph, which is right for hand-written files
     # (wrapped lines, blank lines between paragraphs) and wrong for pasted ones that have no
@@ -858,80 +861,72 @@ def read_markdown(text: str) -> Document:
             if stripped.startswith(fence):
                 fence = None
             elif stripped:
-                blocks.append(Block("para", text=clean_text(stripped)))
+                out.para(clean_text(stripped))
             continue
         fence_match = _MD_FENCE.match(raw)
         if fence_match:
             flush_para()
-            end_list()
-            end_table()
+            out.end_list()
+            out.end_table()
             fence = fence_match.group(1)[:3]
             continue
         if not stripped:
             flush_para()
-            end_table()
+            out.end_table()
             previous_blank = True
             continue
         was_blank, previous_blank = previous_blank, False
-        if table is not None:
+        if out.table is not None:
             if "|" in stripped:
                 if not _TABLE_SEPARATOR.match(stripped):
-                    table.append([_md_inline(cell) for cell in _split_row(stripped)])
+                    out.table.append([_md_inline(cell) for cell in _split_row(stripped)])
                 continue
-            end_table()
+            out.end_table()
         heading = _atx_heading(raw)
         if heading:
             flush_para()
-            end_list()
+            out.end_list()
             text_ = _md_inline(heading[1])
             if text_:
-                blocks.append(Block("heading", text=text_, level=heading[0]))
-                if heading[0] == 1:
-                    headings.append(text_)
+                out.heading(text_, heading[0])
             continue
         setext = _MD_SETEXT.match(raw)
-        if setext and para and builder is None:
+        if setext and para and out.list is None:
             level = 1 if setext.group(1).startswith("=") else 2
             text_ = _md_inline(" ".join(para))
             para.clear()
             if text_:
-                blocks.append(Block("heading", text=text_, level=level))
-                if level == 1:
-                    headings.append(text_)
+                out.heading(text_, level)
             continue
         if _MD_HR.match(raw):
             flush_para()
-            end_list()
+            out.end_list()
             continue
         if "|" in stripped and (
             stripped.startswith("|")
             or (index + 1 < len(lines) and _TABLE_SEPARATOR.match(lines[index + 1]) and "|" in lines[index + 1])
         ):
             flush_para()
-            end_list()
-            table = [] if _TABLE_SEPARATOR.match(stripped) else [
+            out.end_list()
+            out.table = [] if _TABLE_SEPARATOR.match(stripped) else [
                 [_md_inline(cell) for cell in _split_row(stripped)]
             ]
             continue
         bullet = _MD_BULLET.match(raw)
         if bullet:
             flush_para()
-            if builder is None:
-                builder = _ListBuilder()
-            builder.add(_indent(bullet.group(1)), _md_inline(bullet.group(2)))
+            out.open_list().add(_indent(bullet.group(1)), _md_inline(bullet.group(2)))
             continue
-        if builder is not None:
+        if out.list is not None:
             indent = _indent(raw[: len(raw) - len(raw.lstrip())])
             # An indented line continues the item above it. (CommonMark's "lazy" unindented
             # continuation is not followed: in pasted documents that line is a new heading.)
-            if indent > builder.last_indent and not was_blank:
-                builder.continue_last(_md_inline(stripped))
+            if indent > out.list.last_indent and not was_blank:
+                out.list.continue_last(_md_inline(stripped))
                 continue
-            end_list()
+            out.end_list()
         para.append(stripped)
         if one_line_paragraphs:
             flush_para()
     flush_para()
-    end_list()
-    end_table()
-    return Document(format="markdown", blocks=blocks, headings=headings)
+    return out.document("markdown")
