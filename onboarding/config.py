@@ -31,7 +31,6 @@ def load_config(instance_path: str) -> dict:
         # A random key per process keeps local use working; sessions then end on restart,
         # which is why production sets ONBOARDING_SECRET_KEY.
         "SECRET_KEY": secret or secrets.token_hex(32),
-        "SECRET_KEY_IS_RANDOM": secret is None,
         "BASE_URL": base_url,
         "SMTP_HOST": _env("SMTP_HOST"),
         "SMTP_PORT": int(smtp_port) if smtp_port and smtp_port.isdigit() else 25,

@@ -6,7 +6,6 @@ from urllib.parse import urljoin, urlsplit
 
 from flask import Flask, abort, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from onboarding.extensions import db, login_manager
 from onboarding.models import User
@@ -51,10 +50,6 @@ def _same(a: str, b: str) -> bool:
     import hmac
 
     return hmac.compare_digest(a.encode(), b.encode())
-
-
-def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -175,7 +175,6 @@ class DigestContent:
     due_soon: list[ItemLine] = field(default_factory=list)
     sent_back: list[ItemLine] = field(default_factory=list)
     next_check_in: CheckInLine | None = None
-    has_plan: bool = False
     # manager section
     waiting: list[ItemLine] = field(default_factory=list)
     check_ins_due: list[CheckInLine] = field(default_factory=list)
@@ -465,7 +464,6 @@ def _phase_ends(rows: Iterable[tuple]) -> dict[str, date]:
 
 def _hire_section(content: DigestContent, items: list[tuple], plan_id: int, rows: list[tuple],
                   recorded: set, manager_name: str) -> None:
-    content.has_plan = True
     today = content.today
     soon = today + timedelta(days=DUE_SOON_DAYS)
     for text, parent_text, due_on, comment in items:

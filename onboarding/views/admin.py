@@ -1,7 +1,6 @@
 """Admin pages: organisation dashboard, role library, imports and template editing."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -244,11 +243,6 @@ def due_label(due: dict | None) -> str:
     if "days" in due:
         return f"Day {due['days']}"
     return f"Month {due['months']}"
-
-
-@bp.app_template_filter("pretty_json")
-def pretty_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2)
 
 
 from onboarding.views import admin_plans  # noqa: E402,F401

@@ -13,7 +13,6 @@ import time
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import func, insert, select
 
 from onboarding.extensions import db
