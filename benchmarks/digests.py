@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script or through benchmarks/run.py
 
 from benchmarks.org import leaf_state, seed_roles, template_rows  # noqa: E402
-from onboarding.services.plans import derived_state  # noqa: E402
+from onboarding.plans.states import derived_state
+
 #: a Monday, 18:00 UTC: past the send hour in every zone below, and still Monday in all of them
 NOW = datetime(2026, 6, 1, 18, 0, tzinfo=timezone.utc)
 ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata")
@@ -118,8 +119,8 @@ def _organisation_run(path: Path, plan_count: int, manager_count: int, seed: int
 
     from onboarding import create_app
     from onboarding.extensions import db
-    from onboarding.reminders.digests import build_digests
-    from onboarding.reminders.outbox import deliver_outbox
+    from onboarding.outbox.delivery import deliver_outbox
+    from onboarding.reminders.build import build_digests
 
     if path.exists():
         path.unlink()
@@ -198,9 +199,10 @@ def build_organisation(plan_count: int, manager_count: int, rng: random.Random) 
     from sqlalchemy import insert
 
     from onboarding.extensions import db
-    from onboarding.models import CheckIn, Plan, PlanItem, User
-    from onboarding.services.plans import due_date
-    from onboarding.services.roles import import_role
+    from onboarding.people.models import User
+    from onboarding.plans.due_dates import due_date
+    from onboarding.plans.models import CheckIn, Plan, PlanItem
+    from onboarding.roles.operations import import_role
 
     today = NOW.date()
     versions = [import_role(role, now=NOW).version for role in seed_roles()]
@@ -251,7 +253,7 @@ def build_organisation(plan_count: int, manager_count: int, rng: random.Random) 
 
 
 def _user(user_id: int, email: str, name: str, role: str, manager_id: int | None, rng: random.Random) -> dict:
-    from onboarding.models.people import new_token
+    from onboarding.people.models import new_token
 
     return {"id": user_id, "email": email, "name": name, "role": role, "password_hash": None,
             "session_token": new_token(), "manager_id": manager_id, "timezone": rng.choice(ZONES),
@@ -260,7 +262,7 @@ def _user(user_id: int, email: str, name: str, role: str, manager_id: int | None
 
 
 def _plan_items(pending, plan_id, manager_id, start_on, rows, item_id, today, rng, due_date) -> int:
-    from onboarding.models import CheckIn, PlanItem
+    from onboarding.plans.models import CheckIn, PlanItem
 
     children: dict[int, list[int]] = {}
     for index, (parent, *_rest) in enumerate(rows):

@@ -18,7 +18,7 @@ def main(argv: list[str]) -> int:
     from onboarding import create_app
     from onboarding.blueprints import read_paths
     from onboarding.extensions import db
-    from onboarding.services.roles import import_role
+    from onboarding.roles.operations import import_role
 
     seeds = Path(os.environ.get("ONBOARDING_SEEDS_DIR", ROOT.parent / "shared" / "seeds"))
     runs = []

@@ -22,7 +22,7 @@ def seed_roles() -> list[dict]:
 
 def template_rows(version) -> list[tuple[int | None, str, str, int | None, int | None]]:
     """A template version's milestones as (parent row index, phase key, text, offset days, offset months)."""
-    from onboarding.services.plans import dated_phases
+    from onboarding.plans.due_dates import dated_phases
 
     rows: list[tuple[int | None, str, str, int | None, int | None]] = []
     for phase in dated_phases(version):

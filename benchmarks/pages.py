@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script or through benchmarks/run.py
 
 from benchmarks.org import leaf_state, seed_roles, template_rows  # noqa: E402
-from onboarding.services.plans import derived_state  # noqa: E402
+from onboarding.plans.states import derived_state
+
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
 PASSWORD = "benchmark password"
 
@@ -147,9 +148,10 @@ def build_organisation(plan_count: int, reports: int, rng: random.Random) -> dic
     from werkzeug.security import generate_password_hash
 
     from onboarding.extensions import db
-    from onboarding.models import CheckIn, Plan, PlanItem, User
-    from onboarding.services.plans import due_date
-    from onboarding.services.roles import import_role
+    from onboarding.people.models import User
+    from onboarding.plans.due_dates import due_date
+    from onboarding.plans.models import CheckIn, Plan, PlanItem
+    from onboarding.roles.operations import import_role
 
     today = NOW.date()
     versions = [import_role(role, now=NOW).version for role in seed_roles()]
@@ -221,7 +223,7 @@ def build_organisation(plan_count: int, reports: int, rng: random.Random) -> dic
 
 def _complete(model, rows: list[dict]) -> list[dict]:
     """Give every row the same keys (an executemany needs them) with the model's defaults."""
-    from onboarding.models.people import new_token
+    from onboarding.people.models import new_token
 
     defaults = {
         "users": {"manager_id": None, "timezone": "UTC", "digest_cadence": "weekly", "digest_hour": 9,

@@ -1,9 +1,8 @@
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -49,7 +48,7 @@ def get_metadata():
 
 def render_item(type_, obj, autogen_context):
     """Write the project's UTCDateTime as a plain DateTime, so migrations never import app code."""
-    from onboarding.models.base import UTCDateTime
+    from onboarding.core.db import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

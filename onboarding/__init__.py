@@ -34,11 +34,12 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from onboarding import security
-    from onboarding.views import register_views
+    from onboarding.core import pages, security
 
     security.init_app(app)
-    register_views(app)
+    pages.init_app(app)
+    _register_blueprints(app)
+    _register_filters(app)
 
     from onboarding.cli import register_commands
 
@@ -50,6 +51,37 @@ def create_app(config: dict | None = None) -> Flask:
         logging.basicConfig(level=getattr(logging, level, logging.WARNING),
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Each concept's pages. Admin pages of every concept register on the one `admin` blueprint, so
+    their modules are imported before it is registered."""
+    from onboarding.admin import views as _dashboard  # noqa: F401
+    from onboarding.admin.blueprint import bp as admin_bp
+    from onboarding.org import views as _holidays  # noqa: F401
+    from onboarding.outbox import views as outbox
+    from onboarding.people import auth
+    from onboarding.people import views as _people  # noqa: F401
+    from onboarding.plans.views import admin as _plans_admin  # noqa: F401
+    from onboarding.plans.views import hire, manager, shared
+    from onboarding.reminders import views as reminders
+    from onboarding.roles import views as _roles  # noqa: F401
+
+    for bp in (auth.bp, admin_bp, hire.bp, manager.bp, shared.bp, reminders.bp, outbox.bp):
+        app.register_blueprint(bp)
+
+
+def _register_filters(app: Flask) -> None:
+    """Every Jinja filter, in one place."""
+    from onboarding.audit.wording import event_changes, event_words
+    from onboarding.core.formatting import due_label, nice_date
+    from onboarding.core.phases import phase_name
+
+    app.add_template_filter(nice_date, "nice_date")
+    app.add_template_filter(due_label, "due_label")
+    app.add_template_filter(phase_name, "phase_name")
+    app.add_template_filter(event_words, "event_words")
+    app.add_template_filter(lambda event: event_changes(event.old_value, event.new_value), "event_changes")
 
 
 @event.listens_for(Engine, "connect")

@@ -17,9 +17,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from onboarding import create_app
+from onboarding.core.db import Base
 from onboarding.extensions import db
-from onboarding.models import Base
-
 from tests.pg import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,7 +131,7 @@ def runner(app):
 @pytest.fixture
 def make_user(app):
     """Create a person; returns a callable taking overrides."""
-    from onboarding.services.people import create_user
+    from onboarding.people.operations import create_user
 
     counter = iter(range(1, 10_000))
 
@@ -186,7 +185,7 @@ def sample_role(title: str = "Support Engineer", **changes) -> dict:
 @pytest.fixture
 def make_role(app):
     """Import a sample role template; returns a callable taking a title and content overrides."""
-    from onboarding.services.roles import import_role
+    from onboarding.roles.operations import import_role
 
     def make(title: str = "Support Engineer", **changes):
         result = import_role(sample_role(title, **changes), now=NOW)
@@ -209,9 +208,9 @@ def make_plan(app, make_user, make_role):
     `role` is a RoleTemplate (its newest version is used) or a RoleTemplateVersion, made from
     sample_role() when omitted.
     """
-    from onboarding.models import RoleTemplateVersion
-    from onboarding.services.plans import create_plan
-    from onboarding.services.roles import latest_version
+    from onboarding.plans.creation import create_plan
+    from onboarding.roles.models import RoleTemplateVersion
+    from onboarding.roles.operations import latest_version
 
     def make(hire=None, manager=None, buddy=None, start_on=TODAY, role=None):
         if manager is None:
@@ -221,7 +220,7 @@ def make_plan(app, make_user, make_role):
         if hire is None:
             hire = make_user(role="hire", manager_email=manager.email if manager else None)
         if role is None:
-            from onboarding.services.roles import get_template_by_slug
+            from onboarding.roles.operations import get_template_by_slug
 
             role = get_template_by_slug("support-engineer") or make_role()
         version = role if isinstance(role, RoleTemplateVersion) else latest_version(role)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass, field
 from collections.abc import Collection
+from dataclasses import dataclass, field
 
 from onboarding.blueprints import export
 from onboarding.blueprints.model import BlueprintError, ParsedRole

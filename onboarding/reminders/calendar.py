@@ -14,11 +14,13 @@ from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
+from onboarding.core.phases import phase_label
 from onboarding.extensions import db
-from onboarding.models import CheckIn, Plan, PlanItem, User
-from onboarding.reminders.digests import phase_label
-from onboarding.reminders.messages import Links, item_label, sender_domain
-from onboarding.services.status import DONE_STATES, leaf_items_condition
+from onboarding.outbox.channels.email import sender_domain
+from onboarding.people.models import User
+from onboarding.plans.models import CheckIn, Plan, PlanItem
+from onboarding.plans.status import DONE_STATES, leaf_items_condition
+from onboarding.reminders.compose import Links, item_label
 
 
 def build_calendar(user: User, now: datetime) -> bytes:

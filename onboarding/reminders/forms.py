@@ -8,16 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField
 from wtforms.validators import InputRequired
 
-try:
-    from wtforms import SelectChoice
-except ImportError:  # WTForms before 3.3 takes (value, label) tuples
-    def SelectChoice(value, label=None):  # noqa: N802
-        return (value, value if label is None else label)
-
-
-def choices(pairs) -> list:
-    """(value, label) pairs as the option objects WTForms wants (tuples are deprecated in 3.3)."""
-    return [SelectChoice(value, label) for value, label in pairs]
+from onboarding.core.forms import choices
 
 
 def choice_values(options) -> set:
@@ -52,5 +43,3 @@ class CalendarLinkForm(FlaskForm):
     submit = SubmitField("Make a new calendar link")
 
 
-class RetryForm(FlaskForm):
-    """Only the CSRF token: the message is in the URL."""

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from onboarding.models import User
-from onboarding.models.people import CADENCES, new_token
-from onboarding.services import ServiceError
-from onboarding.services.people import check_timezone
+from onboarding.core.errors import ServiceError
+from onboarding.people.models import CADENCES, User, new_token
+from onboarding.people.operations import check_timezone
 
 logger = logging.getLogger(__name__)
 

@@ -33,8 +33,8 @@ JOB_DEFAULTS = {
 
 def digest_round(app: Flask) -> None:
     """Build the digests due now, then deliver the outbox."""
-    from onboarding.reminders.digests import build_digests
-    from onboarding.reminders.outbox import deliver_outbox
+    from onboarding.outbox.delivery import deliver_outbox
+    from onboarding.reminders.build import build_digests
 
     with app.app_context():
         now = datetime.now(timezone.utc)
@@ -44,7 +44,7 @@ def digest_round(app: Flask) -> None:
 
 def outbox_round(app: Flask) -> None:
     """Deliver what is queued and due (new messages, retries after backoff)."""
-    from onboarding.reminders.outbox import deliver_outbox
+    from onboarding.outbox.delivery import deliver_outbox
 
     with app.app_context():
         deliver_outbox(datetime.now(timezone.utc))

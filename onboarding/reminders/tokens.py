@@ -17,7 +17,7 @@ from flask import current_app
 from itsdangerous import BadSignature, Signer
 
 from onboarding.extensions import db
-from onboarding.models import User
+from onboarding.people.models import User
 
 UNSUBSCRIBE_SALT = "onboarding.unsubscribe"
 #: how long an unsubscribe link in a sent digest keeps working (config UNSUBSCRIBE_MAX_AGE_DAYS)

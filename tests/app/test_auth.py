@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from onboarding.extensions import db
-from onboarding.models import User
+from onboarding.people.models import User
 from tests.conftest import login
 
 
@@ -22,7 +22,7 @@ def test_password_is_hashed(make_user):
 
 
 def test_production_hashes_with_scrypt(app):
-    from onboarding.services.people import hash_password
+    from onboarding.people.operations import hash_password
 
     app.config.pop("PASSWORD_HASH_METHOD")
     assert hash_password("a very secret phrase").startswith("scrypt:")
@@ -125,7 +125,7 @@ def test_session_cookie_flags(client, make_user):
 @pytest.fixture
 def csrf_app(app_config):
     from onboarding import create_app
-    from onboarding.models import Base
+    from onboarding.core.db import Base
 
     app = create_app(dict(app_config, WTF_CSRF_ENABLED=True))
     with app.app_context():

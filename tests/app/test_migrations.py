@@ -5,7 +5,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect
 
 from onboarding import create_app
-from onboarding.models import Base
+from onboarding.core.db import Base
 
 
 def _upgrade_and_compare(url: str):

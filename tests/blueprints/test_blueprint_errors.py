@@ -8,7 +8,7 @@ from typing import Callable
 
 import pytest
 
-from onboarding.blueprints import BlueprintError, MAX_BYTES, parse_document, read_paths
+from onboarding.blueprints import MAX_BYTES, BlueprintError, parse_document, read_paths
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489") + b"\x00" * 64
 

@@ -145,7 +145,7 @@ def test_more_pages_are_accessible_to_an_admin(page, org, axe, path, heading):
 
 def test_move_a_plan_to_a_newer_template_version(page, org, make_user, make_plan, axe):
     from onboarding.extensions import db
-    from onboarding.services.plans import complete_item
+    from onboarding.plans.states import complete_item
     from tests.conftest import NOW
 
     hire = make_user(email="ada@example.com", name="Ada Lovelace", role="hire")
@@ -182,7 +182,7 @@ def test_move_a_plan_to_a_newer_template_version(page, org, make_user, make_plan
 def test_outbox_with_queued_digests_is_accessible(page, org, make_user, make_plan, axe):
     from datetime import timedelta
 
-    from onboarding.reminders.digests import build_digests
+    from onboarding.reminders.build import build_digests
     from tests.conftest import NOW, TODAY
 
     hire = make_user(email="ada@example.com", name="Ada Lovelace", role="hire", digest_cadence="daily")

@@ -5,8 +5,14 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from onboarding.extensions import db
-from onboarding.models import PlanItem
-from onboarding.services.access import ACTIONS, can, get_item_or_404, get_plan_or_404, visible_plans_stmt
+from onboarding.plans.access import (
+    ACTIONS,
+    can,
+    get_item_or_404,
+    get_plan_or_404,
+    visible_plans_stmt,
+)
+from onboarding.plans.models import PlanItem
 
 
 @pytest.fixture

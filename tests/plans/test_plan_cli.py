@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from onboarding.extensions import db
-from onboarding.models import Plan, User
-from onboarding.services.plans import complete_item
+from onboarding.people.models import User
+from onboarding.plans.models import Plan
+from onboarding.plans.states import complete_item
 
 
 @pytest.fixture

@@ -5,13 +5,19 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from onboarding.audit.models import Event
+from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
-from onboarding.models import Event, Plan, PlanItem, User
-from onboarding.services import ServiceError
-from onboarding.services.plans import (
-    add_holiday, create_plan, hire_person_with_plan, plan_as_json, set_working_days_only,
+from onboarding.org.operations import add_holiday, set_working_days_only
+from onboarding.people.models import User
+from onboarding.plans.creation import create_plan, hire_person_with_plan
+from onboarding.plans.models import Plan, PlanItem
+from onboarding.plans.reading import plan_as_json
+from onboarding.roles.operations import (
+    import_role,
+    latest_version,
+    save_edited_template,
 )
-from onboarding.services.roles import import_role, latest_version, save_edited_template
 from tests.conftest import NOW, TODAY, sample_role
 
 

@@ -4,12 +4,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from onboarding.audit.models import Event
+from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
-from onboarding.models import Event, Holiday
-from onboarding.services import ServiceError
-from onboarding.services.plans import (
-    add_holiday, add_months, due_date, load_calendar, remove_holiday, set_working_days_only,
-)
+from onboarding.org.models import Holiday
+from onboarding.org.operations import add_holiday, remove_holiday, set_working_days_only
+from onboarding.plans.due_dates import add_months, due_date, load_calendar
 from tests.conftest import NOW
 
 

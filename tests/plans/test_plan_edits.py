@@ -4,13 +4,15 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from onboarding.audit.models import Event
+from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
-from onboarding.models import Event, PlanItem, RoleTemplateVersion
-from onboarding.services import ServiceError
-from onboarding.services.plans import (
-    add_item, complete_item, edit_item_text, move_start_date, plan_as_json, set_working_days_only, sign_off_item,
-    waive_item,
-)
+from onboarding.org.operations import set_working_days_only
+from onboarding.plans.edits import add_item, edit_item_text, move_start_date
+from onboarding.plans.models import PlanItem
+from onboarding.plans.reading import plan_as_json
+from onboarding.plans.states import complete_item, sign_off_item, waive_item
+from onboarding.roles.models import RoleTemplateVersion
 from tests.conftest import NOW, TODAY
 
 

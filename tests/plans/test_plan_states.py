@@ -5,12 +5,22 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onboarding.audit.models import Event
+from onboarding.core.errors import ConflictError, ServiceError, stale_as_conflict
 from onboarding.extensions import db
-from onboarding.models import CheckIn, Comment, Event, PlanItem
-from onboarding.services import ServiceError
-from onboarding.services.plans import (
-    ConflictError, add_comment, complete_item, record_check_in, record_self_assessment, reopen_item,
-    send_back_item, sign_off_item, sign_off_phase, stale_as_conflict, waive_item,
+from onboarding.plans.check_ins import (
+    add_comment,
+    record_check_in,
+    record_self_assessment,
+)
+from onboarding.plans.models import CheckIn, Comment, PlanItem
+from onboarding.plans.states import (
+    complete_item,
+    reopen_item,
+    send_back_item,
+    sign_off_item,
+    sign_off_phase,
+    waive_item,
 )
 from tests.conftest import NOW
 

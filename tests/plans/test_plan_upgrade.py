@@ -4,13 +4,16 @@ import copy
 import pytest
 from sqlalchemy import select
 
+from onboarding.audit.models import Event
+from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
-from onboarding.models import Comment, Event, PlanItem
-from onboarding.services import ServiceError
-from onboarding.services.plans import (
-    add_comment, add_item, complete_item, plan_as_json, preview_upgrade, sign_off_item, upgrade_plan,
-)
-from onboarding.services.roles import latest_version, save_edited_template
+from onboarding.plans.check_ins import add_comment
+from onboarding.plans.edits import add_item
+from onboarding.plans.models import Comment, PlanItem
+from onboarding.plans.reading import plan_as_json
+from onboarding.plans.states import complete_item, sign_off_item
+from onboarding.plans.upgrade import preview_upgrade, upgrade_plan
+from onboarding.roles.operations import latest_version, save_edited_template
 from tests.conftest import NOW, TODAY
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from onboarding.models import User
+from onboarding.people.models import User
 from tests.reminders.helpers import MAIL_FROM, SmtpServer
 
 

@@ -22,7 +22,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from onboarding.extensions import db
-from onboarding.models import Digest, OutboxMessage, PlanItem, User
+from onboarding.outbox.models import OutboxMessage
+from onboarding.people.models import User
+from onboarding.plans.models import PlanItem
+from onboarding.reminders.models import Digest
 from tests.conftest import ROOT
 
 MAIL_FROM = "Onboarding <onboarding@onboarding.test>"

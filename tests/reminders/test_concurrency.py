@@ -16,12 +16,18 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import func, insert, select
 
 from onboarding.extensions import db
-from onboarding.models import Digest, OutboxMessage
-from onboarding.reminders import digests as digests_module
-from onboarding.reminders.digests import build_digests
-from onboarding.reminders.outbox import deliver_outbox
+from onboarding.outbox.delivery import deliver_outbox
+from onboarding.outbox.models import OutboxMessage
+from onboarding.reminders import build as digests_module
+from onboarding.reminders.build import build_digests
+from onboarding.reminders.models import Digest
 from tests.conftest import NOW, TODAY
-from tests.reminders.helpers import ROOT, onboarding_command, run_onboarding, subprocess_env
+from tests.reminders.helpers import (
+    ROOT,
+    onboarding_command,
+    run_onboarding,
+    subprocess_env,
+)
 
 MANAGERS = 4
 HIRES_PER_MANAGER = 12

@@ -6,7 +6,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from onboarding.extensions import db
-from onboarding.models import Digest, OutboxMessage
+from onboarding.outbox.models import OutboxMessage
+from onboarding.reminders.models import Digest
 from tests.conftest import TODAY
 
 

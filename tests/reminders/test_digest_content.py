@@ -6,10 +6,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from onboarding.extensions import db
-from onboarding.models import Digest, OutboxMessage
-from onboarding.reminders.digests import build_digests
-from onboarding.reminders.outbox import deliver_outbox
-from onboarding.services.plans import complete_item, record_check_in, send_back_item
+from onboarding.outbox.delivery import deliver_outbox
+from onboarding.outbox.models import OutboxMessage
+from onboarding.plans.check_ins import record_check_in
+from onboarding.plans.states import complete_item, send_back_item
+from onboarding.reminders.build import build_digests
+from onboarding.reminders.models import Digest
 from tests.conftest import NOW, TODAY, sample_role
 from tests.reminders.helpers import digests_of, item_named, outbox
 

@@ -9,9 +9,9 @@ from icalendar import Calendar
 
 from onboarding import create_app
 from onboarding.extensions import db
-from onboarding.reminders.digests import build_digests
+from onboarding.plans.check_ins import record_check_in
+from onboarding.reminders.build import build_digests
 from onboarding.reminders.tokens import UnsubscribeTokens, calendar_feed_token
-from onboarding.services.plans import record_check_in
 from tests.conftest import NOW, TODAY, login
 
 
@@ -157,7 +157,7 @@ def test_a_token_signed_with_another_key_is_refused(client, make_user):
 def test_unsubscribe_is_the_only_csrf_exempt_form(app_config, make_user):
     app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
     with app.app_context():
-        from onboarding.models import User
+        from onboarding.people.models import User
 
         user = db.session.get(User, make_user(email="ada@example.com").id)
         url = unsubscribe_url(user)

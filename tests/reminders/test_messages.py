@@ -7,9 +7,9 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from onboarding.reminders.digests import build_digests
-from onboarding.reminders.messages import mime_message
-from onboarding.reminders.outbox import deliver_outbox
+from onboarding.outbox.channels.email import mime_message
+from onboarding.outbox.delivery import deliver_outbox
+from onboarding.reminders.build import build_digests
 from tests.conftest import NOW, TODAY
 from tests.reminders.helpers import outbox
 

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from onboarding.extensions import db
-from onboarding.models import OutboxMessage
-from onboarding.reminders.digests import build_digests
-from onboarding.reminders.outbox import LEASE, backoff, claim_batch, deliver_outbox
+from onboarding.outbox.delivery import deliver_outbox
+from onboarding.outbox.models import OutboxMessage
+from onboarding.outbox.queue import LEASE, backoff, claim_batch
+from onboarding.reminders.build import build_digests
 from tests.conftest import NOW, TODAY, login
 from tests.reminders.helpers import outbox
 
@@ -65,7 +66,7 @@ def test_a_451_is_retried_with_backoff_then_delivered(app, person, make_plan, sm
 def test_a_550_fails_the_message_and_admins_see_it(app, person, make_plan, smtp, client):
     team(person, make_plan, 2)
     person("root@example.com", role="admin", cadence="off")
-    from onboarding.services.people import set_password, get_user_by_email
+    from onboarding.people.operations import get_user_by_email, set_password
 
     set_password(get_user_by_email("root@example.com"), "correct horse battery")
     db.session.commit()
@@ -218,7 +219,7 @@ def test_smtp_login_when_configured(app, person, make_plan):
 
 
 def test_old_empty_claims_are_pruned_and_sent_ones_kept(app, person, make_plan, smtp):
-    from onboarding.models import Digest
+    from onboarding.reminders.models import Digest
 
     busy = person("busy@example.com")
     idle = person("idle@example.com")

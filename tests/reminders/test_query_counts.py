@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import event
 
 from onboarding.extensions import db
-from onboarding.reminders.digests import build_digests
+from onboarding.reminders.build import build_digests
 from tests.conftest import NOW, TODAY
 
 

@@ -37,8 +37,8 @@ def test_two_utc_interval_jobs_and_no_per_person_triggers(app):
 
 def test_the_jobs_are_the_idempotent_functions(app, monkeypatch):
     calls = []
-    monkeypatch.setattr("onboarding.reminders.digests.build_digests", lambda now: calls.append(("build", now)) or 0)
-    monkeypatch.setattr("onboarding.reminders.outbox.deliver_outbox", lambda now: calls.append(("deliver", now)) or 0)
+    monkeypatch.setattr("onboarding.reminders.build.build_digests", lambda now: calls.append(("build", now)) or 0)
+    monkeypatch.setattr("onboarding.outbox.delivery.deliver_outbox", lambda now: calls.append(("deliver", now)) or 0)
     wiring.digest_round(app)
     wiring.outbox_round(app)
     assert [name for name, _ in calls] == ["build", "deliver", "deliver"]

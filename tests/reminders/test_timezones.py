@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from onboarding.extensions import db
-from onboarding.models import Digest
-from onboarding.reminders.digests import build_digests, due_period
+from onboarding.reminders.build import build_digests
+from onboarding.reminders.models import Digest
+from onboarding.reminders.schedule import due_period
 from tests.reminders.helpers import utc, wakes
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from onboarding.extensions import db
-from onboarding.models import RoleTemplateVersion
+from onboarding.roles.models import RoleTemplateVersion
 from tests.conftest import login, seeds_dir
 
 

@@ -4,7 +4,7 @@ import json
 from sqlalchemy import func, select
 
 from onboarding.extensions import db
-from onboarding.models import RoleTemplate, RoleTemplateVersion
+from onboarding.roles.models import RoleTemplate, RoleTemplateVersion
 from tests.conftest import seeds_dir
 
 PREVIEW_ROLE_KEYS = {"title", "source", "format", "summary", "phases", "guidance", "kpis", "warnings"}

@@ -4,10 +4,10 @@ import copy
 import pytest
 from sqlalchemy import func, select
 
+from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
-from onboarding.models import RoleTemplate, RoleTemplateVersion
-from onboarding.services import ServiceError
-from onboarding.services.roles import (
+from onboarding.roles.models import RoleTemplate, RoleTemplateVersion
+from onboarding.roles.operations import (
     edited_content,
     import_role,
     latest_version,

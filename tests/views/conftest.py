@@ -9,8 +9,11 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
+from onboarding.audit.models import Event
 from onboarding.extensions import db
-from onboarding.models import CheckIn, Comment, Event, Holiday, OrgSettings, Plan, PlanItem, User
+from onboarding.org.models import Holiday, OrgSettings
+from onboarding.people.models import User
+from onboarding.plans.models import CheckIn, Comment, Plan, PlanItem
 from tests.conftest import NOW
 
 

@@ -8,13 +8,24 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from onboarding.audit.models import Event
 from onboarding.extensions import db
-from onboarding.models import Event, Holiday, OrgSettings, Plan, PlanItem, User
-from onboarding.services.plans import complete_item
-from onboarding.services.roles import import_role
-from onboarding.views import admin_plans
+from onboarding.org.models import Holiday, OrgSettings
+from onboarding.people.models import User
+from onboarding.plans.models import Plan, PlanItem
+from onboarding.plans.states import complete_item
+from onboarding.plans.views import admin as admin_plans
+from onboarding.roles.operations import import_role
 from tests.conftest import NOW, sample_role
-from tests.views.conftest import DAY_60, DAY_90, GROUP, LEAF, MONTH_6, item_by_text, snapshot
+from tests.views.conftest import (
+    DAY_60,
+    DAY_90,
+    GROUP,
+    LEAF,
+    MONTH_6,
+    item_by_text,
+    snapshot,
+)
 
 
 def html(response) -> str:

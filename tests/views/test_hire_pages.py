@@ -9,10 +9,19 @@ import pytest
 from sqlalchemy import select
 
 from onboarding.extensions import db
-from onboarding.models import CheckIn, Comment
-from onboarding.services.plans import complete_item, record_check_in, send_back_item
+from onboarding.plans.check_ins import record_check_in
+from onboarding.plans.models import CheckIn, Comment
+from onboarding.plans.states import complete_item, send_back_item
 from tests.conftest import NOW, TODAY
-from tests.views.conftest import CHILD_1, CHILD_2, DAY_60, GROUP, LEAF, item_by_text, snapshot
+from tests.views.conftest import (
+    CHILD_1,
+    CHILD_2,
+    DAY_60,
+    GROUP,
+    LEAF,
+    item_by_text,
+    snapshot,
+)
 
 
 def html(response) -> str:

@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import event, select
 
 from onboarding.extensions import db
-from onboarding.models import CheckIn
-from onboarding.services.plans import add_item, complete_item, record_check_in, reopen_item
+from onboarding.plans.check_ins import record_check_in
+from onboarding.plans.edits import add_item
+from onboarding.plans.models import CheckIn
+from onboarding.plans.states import complete_item, reopen_item
 from tests.conftest import NOW, TODAY
 from tests.views.conftest import CHILD_1, CHILD_2, DAY_60, LEAF, item_by_text, snapshot
 

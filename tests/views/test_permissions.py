@@ -14,15 +14,26 @@ import pytest
 from sqlalchemy import select
 
 from onboarding.extensions import db
-from onboarding.models import Holiday
-from onboarding.services.plans import complete_item
-from onboarding.services.roles import import_role
+from onboarding.org.models import Holiday
+from onboarding.plans.states import complete_item
+from onboarding.roles.operations import import_role
 from tests.conftest import NOW, sample_role
-from tests.views.conftest import CHILD_1, CHILD_2, DAY_60, DAY_90, LEAF, MONTH_6, item_by_text, sign_in, snapshot
+from tests.views.conftest import (
+    CHILD_1,
+    CHILD_2,
+    DAY_60,
+    DAY_90,
+    LEAF,
+    MONTH_6,
+    item_by_text,
+    sign_in,
+    snapshot,
+)
 
 ACTORS = ("anon", "hire_a", "hire_b", "manager_a", "manager_b", "buddy", "admin")
 #: the modules whose routes this matrix must cover, every one of them
-MODULES = {"onboarding.views.hire", "onboarding.views.manager", "onboarding.views.plans", "onboarding.views.admin_plans"}
+MODULES = {"onboarding.plans.views.hire", "onboarding.plans.views.manager", "onboarding.plans.views.shared",
+           "onboarding.plans.views.admin", "onboarding.people.views", "onboarding.org.views"}
 
 
 @dataclass

@@ -1,0 +1,37 @@
+"""The `onboarding` console script: a Flask CLI group (`flask --app onboarding ...` is the same).
+
+Commands live with their concept (`roles/cli.py`, `plans/cli.py` ...) and are thin: parse
+arguments, call an operation, commit once, print what happened.
+"""
+from __future__ import annotations
+
+from flask import Flask
+from flask.cli import FlaskGroup
+
+
+def register_commands(app: Flask) -> None:
+    from onboarding.demo import cli as demo
+    from onboarding.people import cli as people
+    from onboarding.plans import cli as plans
+    from onboarding.reminders import cli as reminders
+    from onboarding.roles import cli as roles
+
+    for module in (roles, people, plans, demo, reminders):
+        module.register(app)
+
+
+def _create_app():
+    from onboarding import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """Entry point of the `onboarding` console script."""
+    cli = FlaskGroup(
+        create_app=_create_app,
+        add_version_option=False,
+        help="Onboarding: 30/60/90-day plans from role blueprints.\n\n"
+        "Configuration comes from ONBOARDING_* environment variables (see the README).",
+    )
+    cli.main(prog_name="onboarding")

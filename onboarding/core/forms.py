@@ -1,0 +1,32 @@
+"""Form helpers every concept's forms share."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    IntegerField,
+)
+from wtforms.validators import InputRequired, NumberRange
+from wtforms.widgets import HiddenInput
+
+try:
+    from wtforms import SelectChoice
+except ImportError:  # WTForms before 3.3 takes (value, label) tuples
+    def SelectChoice(value, label=None):  # noqa: N802
+        return (value, value if label is None else label)
+
+
+MAX_ID = 2**31 - 1
+
+
+def choices(pairs) -> list:
+    """(value, label) pairs as the option objects WTForms wants (tuples are deprecated in 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def version_field():
+    return IntegerField(widget=HiddenInput(), validators=[InputRequired("The form is missing the item's version."),
+                                                          NumberRange(min=1, max=MAX_ID)])
+
+
+class ConfirmForm(FlaskForm):
+    """A button whose form carries nothing but its CSRF token."""

@@ -1,0 +1,70 @@
+"""Sign-in plumbing, security headers and safe redirects."""
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urljoin, urlsplit
+
+from flask import Flask, abort, request
+from flask_login import current_user
+
+from onboarding.extensions import login_manager
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+def same_secret(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only allow `next` redirects to a path on this site."""
+    if not target:
+        return False
+    if target.startswith("//") or "\\" in target:
+        return False
+    joined = urlsplit(urljoin(request.host_url, target))
+    host = urlsplit(request.host_url)
+    return joined.scheme in ("http", "https") and joined.netloc == host.netloc and target.startswith("/")
+
+
+def role_required(*roles: str):
+    """Refuse (403) a signed-in user whose role is not one of `roles`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+admin_required = role_required("admin")

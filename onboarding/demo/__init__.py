@@ -1,0 +1,1 @@
+"""The demo organisation: its blueprint documents, the operation that builds it, the `demo` command."""

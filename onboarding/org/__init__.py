@@ -1,0 +1,1 @@
+"""The organisation: the working-day rule and its holidays."""

@@ -1,0 +1,1 @@
+"""People: accounts, sign-in, the people page and the `users` commands."""

@@ -1,0 +1,92 @@
+"""People: everyone who signs in or receives a digest, their API tokens and login attempts."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from onboarding.core.db import Base, UTCDateTime, utcnow
+
+ROLES = ("admin", "manager", "hire")
+CADENCES = ("daily", "weekly", "off")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: stored lower-case; the sign-in name
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: admin, manager or hire; a buddy is any user named on a plan
+    role: Mapped[str] = mapped_column(String(20), default="hire")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    #: rotated at logout and password change so that an old session cookie stops working
+    session_token: Mapped[str] = mapped_column(String(64), default=new_token)
+    #: the person's line manager, if any (a hire's plan copies it)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    #: IANA time zone name used for digest timing and local dates
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    digest_cadence: Mapped[str] = mapped_column(String(10), default="weekly")
+    #: local hour (0-23) after which the period's digest is sent
+    digest_hour: Mapped[int] = mapped_column(Integer, default=9)
+    #: secret for the private calendar feed URL; regenerating it revokes the old URL
+    calendar_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    #: bumped to revoke every unsubscribe link sent so far
+    unsubscribe_version: Mapped[int] = mapped_column(Integer, default=1)
+    is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    manager: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[manager_id])
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.is_active_account
+
+    def get_id(self) -> str:  # Flask-Login: the session carries the token, so rotating it logs out
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in ("manager", "admin")
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """A failed sign-in, kept in the database so that every web worker sees the same rate limit."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    remote_addr: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,0 +1,121 @@
+"""Plan forms: ticking, sign-off, check-ins, comments and the admin's plan edits. Forms validate; operations write."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+from wtforms.widgets import HiddenInput
+
+from onboarding.core.forms import MAX_ID, choices, version_field
+
+CHECKIN_CHOICES = choices([("on_track", "On track"), ("at_risk", "At risk"), ("off_track", "Off track")])
+
+
+class TickForm(FlaskForm):
+    """The hire ticks (or unticks) a leaf item, optionally with a note and an evidence link."""
+
+    done = BooleanField("Done")
+    note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
+    evidence_url = StringField("Evidence link", validators=[Optional(), Length(max=2000)])
+    version = version_field()
+
+
+class SignOffForm(FlaskForm):
+    version = version_field()
+
+
+class SendBackForm(FlaskForm):
+    comment = TextAreaField("What needs to change", validators=[DataRequired("Say what needs to change."),
+                                                                Length(max=5000)])
+    version = version_field()
+
+
+class CheckInForm(FlaskForm):
+    """The manager's check-in at a phase end. Built with prefix=phase key: one per phase on a page."""
+
+    status = RadioField("Status", choices=CHECKIN_CHOICES, validators=[InputRequired("Choose a status.")])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+
+
+class SelfAssessmentForm(FlaskForm):
+    """The hire's self-assessment before a check-in. Built with prefix=phase key."""
+
+    text = TextAreaField("Your self-assessment", validators=[DataRequired("Write a few words first."),
+                                                              Length(max=5000)])
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField("Comment", validators=[DataRequired("Write a comment first."), Length(max=5000)])
+
+
+class HireForm(FlaskForm):
+    email = StringField("Email", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    role = SelectField("Role template", validators=[DataRequired("Choose a role template.")])
+    start_on = DateField("Start date", validators=[DataRequired("Give the start date as YYYY-MM-DD.")])
+    manager_email = StringField("Manager's email", validators=[Optional(), Length(max=254)],
+                                description="Leave empty if the hire has no manager yet: the plan is still made, "
+                                            "and the dashboard lists it until one is set.")
+    buddy_email = StringField("Buddy's email (optional)", validators=[Optional(), Length(max=254)])
+    timezone = StringField("Time zone", default="UTC", validators=[DataRequired(), Length(max=64)],
+                           description="An IANA name such as Europe/Paris; used for reminder timing.")
+
+
+class MoveStartForm(FlaskForm):
+    start_on = DateField("New start date", validators=[DataRequired("Give the new start date as YYYY-MM-DD.")])
+
+
+class PlanPeopleForm(FlaskForm):
+    manager_email = StringField("Manager's email", validators=[Optional(), Length(max=254)])
+    buddy_email = StringField("Buddy's email", validators=[Optional(), Length(max=254)])
+
+
+class AddItemForm(FlaskForm):
+    phase = SelectField("Phase", validators=[DataRequired()])
+    parent = SelectField("Under", default="", validators=[Optional()])
+    text = TextAreaField("Item", validators=[DataRequired("Write the item's text."), Length(max=2000)])
+
+
+class EditItemForm(FlaskForm):
+    text = TextAreaField("Item text", validators=[DataRequired("Write the item's text."), Length(max=2000)])
+    version = version_field()
+
+
+class WaiveForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=[DataRequired("Give a reason for waiving."), Length(max=1000)])
+    version = version_field()
+
+
+class UpgradeForm(FlaskForm):
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
+
+
+class PlanFilterForm(FlaskForm):
+    """The admin's plan list filters (a GET form: no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    role = SelectField("Role", default="", validators=[Optional()])
+    manager = SelectField("Manager", default="", validators=[Optional()])
+    status = SelectField("Status", default="", validators=[Optional()])
+    month = StringField("Start month", validators=[Optional(), Regexp(r"^\d{4}-\d{2}$", message="Use YYYY-MM.")],
+                        description="YYYY-MM")
+    include_finished = BooleanField("Include finished plans")
+    page = HiddenField()

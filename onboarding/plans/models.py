@@ -1,0 +1,121 @@
+"""Plans: one per hire, its dated items, phase check-ins and comments."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from onboarding.core.db import Base, UTCDateTime, utcnow
+from onboarding.people.models import User
+from onboarding.roles.models import RoleTemplateVersion
+
+ITEM_STATES = ("open", "done", "signed_off", "waived")
+CHECKIN_STATUSES = ("on_track", "at_risk", "off_track")
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hire_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    template_version_id: Mapped[int] = mapped_column(ForeignKey("role_template_versions.id"), index=True)
+    #: may be empty: a plan is still made, and the admin dashboard warns
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    buddy_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    start_on: Mapped[date] = mapped_column(Date)
+    #: false once finished or replaced; a hire has at most one active plan
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    hire: Mapped[User] = relationship(foreign_keys=[hire_id])
+    manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
+    buddy: Mapped[User | None] = relationship(foreign_keys=[buddy_id])
+    template_version: Mapped[RoleTemplateVersion] = relationship()
+    items: Mapped[list[PlanItem]] = relationship(
+        back_populates="plan", order_by="PlanItem.position", cascade="all, delete-orphan",
+        foreign_keys="PlanItem.plan_id",
+    )
+
+
+class PlanItem(Base):
+    """A copy of one template milestone (or a plan-only addition) with its own due date and state."""
+
+    __tablename__ = "plan_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("plan_items.id", ondelete="CASCADE"), index=True)
+    #: order within the whole plan (phases in order, parents before their children)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    phase_key: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    #: the phase offset from the start date, kept so that moving the start date moves the due date
+    offset_days: Mapped[int | None] = mapped_column(Integer)
+    offset_months: Mapped[int | None] = mapped_column(Integer)
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    #: not indexed on purpose: four values, and an index lures SQLite (no statistics) into walking
+    #: every open item of the organisation instead of the few plans a query is about
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    note: Mapped[str] = mapped_column(Text, default="")
+    evidence_url: Mapped[str] = mapped_column(String(2000), default="")
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: the manager's comment when the item was sent back (changes requested); cleared when done again
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    sent_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waived_reason: Mapped[str] = mapped_column(Text, default="")
+    #: added to this plan only, not copied from the template
+    is_custom: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: optimistic lock: two people changing the same item cannot silently overwrite each other
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    plan: Mapped[Plan] = relationship(back_populates="items", foreign_keys=[plan_id])
+    parent: Mapped[PlanItem | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[PlanItem]] = relationship(back_populates="parent", order_by="PlanItem.position")
+
+
+class CheckIn(Base):
+    """The manager's check-in at the end of a dated phase, with the hire's self-assessment."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (UniqueConstraint("plan_id", "phase_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    phase_key: Mapped[str] = mapped_column(String(20))
+    #: on_track, at_risk or off_track; empty until the manager records the check-in
+    status: Mapped[str] = mapped_column(String(20), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    self_assessment: Mapped[str] = mapped_column(Text, default="")
+    self_assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Comment(Base):
+    """A comment on a plan or one of its items (buddies and managers)."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("plan_items.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship()

@@ -1,0 +1,371 @@
+"""Read models for the plan pages: a plan's phases and due-next list, the team table, all plans, history.
+Each is set-based: a fixed number of queries whatever the number of plans."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from onboarding.audit.models import Event
+from onboarding.extensions import db
+from onboarding.people.models import User
+from onboarding.plans.access import visible_plans_stmt
+from onboarding.plans.models import CheckIn, Comment, Plan, PlanItem
+from onboarding.plans.reading import children_map, plan_phase_keys
+from onboarding.plans.status import (
+    STATUSES,
+    PhaseProgress,
+    PlanProgress,
+    progress_for_plans,
+)
+from onboarding.roles.models import RoleTemplate, RoleTemplateVersion
+from onboarding.roles.operations import PHASE_ORDER
+
+#: short names of the phases, for badges and column headings
+PHASE_NAMES = {
+    "day-30": "30 days", "day-60": "60 days", "day-90": "90 days",
+    "month-6": "6 months", "month-12": "12 months", "long-term": "Long term",
+}
+
+
+#: how many open items "Due next" lists
+DUE_NEXT_COUNT = 5
+
+
+TEAM_SORTS = ("attention", "status", "name", "start", "waiting")
+
+
+#: severity order of the ramp statuses (most in need of attention first)
+STATUS_RANK = {"overdue": 0, "at risk": 1, "on track": 2, "complete": 3}
+
+
+def phase_name(key: str) -> str:
+    return PHASE_NAMES.get(key, key)
+
+
+def _phase_rank(key: str) -> int:
+    return PHASE_ORDER.index(key) if key in PHASE_ORDER else 99
+
+
+@dataclass
+class PhaseView:
+    key: str
+    heading: str
+    theme: str
+    due_on: date | None
+    progress: PhaseProgress
+    #: top-level items of the phase, in order (sub-items via PlanOverview.kids)
+    roots: list[PlanItem]
+    check_in: CheckIn | None
+
+    @property
+    def name(self) -> str:
+        return phase_name(self.key)
+
+    @property
+    def is_checked_in(self) -> bool:
+        return self.check_in is not None and self.check_in.recorded_at is not None
+
+
+@dataclass
+class PlanOverview:
+    plan: Plan
+    today: date
+    people: dict[int, User]
+    role_title: str
+    content: dict
+    phases: list[PhaseView]
+    kids: dict[int | None, list[PlanItem]]
+    progress: PlanProgress
+    due_next: list[PlanItem]
+    sent_back: list[PlanItem]
+    waiting: list[PlanItem]
+
+    @property
+    def status(self) -> str:
+        return self.progress.status
+
+    @property
+    def day(self) -> int:
+        """Day N of the plan: the start date is day 1; before it, zero or less."""
+        return (self.today - self.plan.start_on).days + 1
+
+    @property
+    def guidance(self) -> dict:
+        return self.content.get("guidance") or {}
+
+    @property
+    def kpis(self) -> list[dict]:
+        return self.content.get("kpis") or []
+
+    @property
+    def long_term(self) -> dict | None:
+        """The long-term goals: guidance, never dated checklist items."""
+        for phase in self.content.get("phases") or []:
+            if phase.get("key") == "long-term" or not phase.get("due"):
+                return phase
+        return None
+
+    def is_leaf(self, item: PlanItem) -> bool:
+        return not self.kids.get(item.id)
+
+    def is_overdue(self, item: PlanItem) -> bool:
+        return item.state == "open" and item.due_on is not None and item.due_on < self.today
+
+
+def plan_overview(plan: Plan, today: date) -> PlanOverview:
+    """Everything a plan page shows: phases with progress and item trees, what is due next, check-ins."""
+    wanted = {pid for pid in (plan.hire_id, plan.manager_id, plan.buddy_id) if pid is not None}
+    # One query for the hire, manager and buddy; holding them keeps them in the (weak) identity map,
+    # so plan.hire / plan.manager / plan.buddy in the templates do not each load again.
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+    items = plan.items
+    kids = children_map(items)
+    content = plan.template_version.content or {}
+    template_phases = {p.get("key"): p for p in content.get("phases") or []}
+    progress = progress_for_plans([plan.id], today)[plan.id]
+    check_ins = {c.phase_key: c for c in db.session.scalars(select(CheckIn).where(CheckIn.plan_id == plan.id))}
+
+    phases = []
+    for key in plan_phase_keys(plan):
+        template_phase = template_phases.get(key) or {}
+        phase_items = [i for i in items if i.phase_key == key]
+        due_dates = [i.due_on for i in phase_items if i.due_on is not None]
+        phases.append(PhaseView(
+            key=key,
+            heading=template_phase.get("heading") or phase_name(key),
+            theme=template_phase.get("theme") or "",
+            due_on=progress.phases[key].due_on if key in progress.phases else (max(due_dates) if due_dates else None),
+            progress=progress.phases.get(key) or PhaseProgress(key),
+            roots=[i for i in kids.get(None, []) if i.phase_key == key],
+            check_in=check_ins.get(key),
+        ))
+    leaves = [i for i in sorted(items, key=lambda i: i.position) if not kids.get(i.id)]
+    open_leaves = [i for i in leaves if i.state == "open"]
+    due_next = sorted((i for i in open_leaves if i.due_on is not None), key=lambda i: (i.due_on, i.position))
+    return PlanOverview(
+        plan=plan, today=today, people=people, role_title=content.get("title") or "", content=content, phases=phases,
+        kids=kids,
+        progress=progress, due_next=due_next[:DUE_NEXT_COUNT],
+        sent_back=[i for i in open_leaves if i.review_comment],
+        waiting=[i for i in leaves if i.state == "done"],
+    )
+
+
+def buddied_plans(user: User) -> list[tuple[int, str]]:
+    """(plan id, hire name) of the active plans this person is the buddy of, by name (one query)."""
+    ids = visible_plans_stmt(user).where(Plan.buddy_id == user.id, Plan.is_active.is_(True)).with_only_columns(Plan.id)
+    return [tuple(row) for row in db.session.execute(
+        select(Plan.id, User.name).join(User, User.id == Plan.hire_id).where(Plan.id.in_(ids))
+        .order_by(func.lower(User.name), Plan.id))]
+
+
+@dataclass
+class HistoryEntry:
+    event: Event
+    actor_name: str | None
+    item_text: str | None
+
+
+def plan_history(plan: Plan, *, limit: int, offset: int = 0) -> tuple[list[HistoryEntry], int]:
+    """A plan's events, newest first, with who did it and which item (one query, plus one to count)."""
+    total = db.session.scalar(select(func.count()).select_from(Event).where(Event.plan_id == plan.id))
+    rows = db.session.execute(
+        select(Event, User.name, PlanItem.text)
+        .outerjoin(User, User.id == Event.actor_id)
+        .outerjoin(PlanItem, PlanItem.id == Event.item_id)
+        .where(Event.plan_id == plan.id)
+        .order_by(Event.created_at.desc(), Event.id.desc())
+        .limit(limit).offset(offset)
+    ).all()
+    return [HistoryEntry(event, name, text) for event, name, text in rows], int(total or 0)
+
+
+@dataclass
+class CommentEntry:
+    comment: Comment
+    author_name: str | None
+    item_text: str | None
+
+
+def plan_comments(plan: Plan) -> list[CommentEntry]:
+    """A plan's comments, oldest first, with their authors (one query)."""
+    rows = db.session.execute(
+        select(Comment, User.name, PlanItem.text)
+        .outerjoin(User, User.id == Comment.author_id)
+        .outerjoin(PlanItem, PlanItem.id == Comment.item_id)
+        .where(Comment.plan_id == plan.id)
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    return [CommentEntry(c, name, text) for c, name, text in rows]
+
+
+@dataclass
+class ReportRow:
+    plan_id: int
+    hire_name: str
+    hire_email: str
+    role_title: str
+    start_on: date
+    day: int
+    progress: PlanProgress
+    #: (phase key, due date) of the first dated phase without a recorded check-in
+    next_check_in: tuple[str, date | None] | None = None
+
+    @property
+    def status(self) -> str:
+        return self.progress.status
+
+    @property
+    def waiting(self) -> int:
+        return self.progress.waiting
+
+    @property
+    def phases(self) -> list[PhaseProgress]:
+        return sorted(self.progress.phases.values(), key=lambda p: _phase_rank(p.key))
+
+    @property
+    def status_label(self) -> str:
+        return self.status.capitalize()
+
+    @property
+    def status_class(self) -> str:
+        return self.status.replace(" ", "-")
+
+    @property
+    def attention(self) -> int:
+        """0 overdue, 1 at risk, 2 waiting for sign-off, 3 on track, 4 complete."""
+        if self.status in ("overdue", "at risk"):
+            return STATUS_RANK[self.status]
+        if self.waiting:
+            return 2
+        return 3 if self.status == "on track" else 4
+
+
+def _sort_key(sort: str):
+    by_name = lambda r: (r.hire_name.casefold(), r.plan_id)  # noqa: E731
+    return {
+        "attention": lambda r: (r.attention, -r.progress.overdue, -r.waiting, *by_name(r)),
+        "status": lambda r: (STATUS_RANK.get(r.status, 9), *by_name(r)),
+        "name": by_name,
+        "start": lambda r: (r.start_on, *by_name(r)),
+        "waiting": lambda r: (-r.waiting, STATUS_RANK.get(r.status, 9), *by_name(r)),
+    }[sort]
+
+
+def phase_columns(reports: list[ReportRow]) -> list[str]:
+    """The dated phases any of these reports has, in order (the dashboard's progress columns)."""
+    return sorted({key for r in reports for key in r.progress.phases}, key=_phase_rank)
+
+
+def team_overview(manager: User, today: date, sort: str = "attention") -> list[ReportRow]:
+    """The manager's active reports with progress, status and next check-in, in three queries."""
+    if sort not in TEAM_SORTS:
+        sort = "attention"
+    mine = visible_plans_stmt(manager).where(Plan.manager_id == manager.id, Plan.is_active.is_(True))
+    ids = mine.with_only_columns(Plan.id)
+    rows = db.session.execute(
+        select(Plan.id, Plan.start_on, User.name, User.email, RoleTemplate.title)
+        .join(User, User.id == Plan.hire_id)
+        .join(RoleTemplateVersion, RoleTemplateVersion.id == Plan.template_version_id)
+        .join(RoleTemplate, RoleTemplate.id == RoleTemplateVersion.template_id)
+        .where(Plan.id.in_(ids))
+    ).all()
+    progress = progress_for_plans([r[0] for r in rows], today)
+    recorded: dict[int, set[str]] = {}
+    for plan_id, key in db.session.execute(
+        select(CheckIn.plan_id, CheckIn.phase_key).where(CheckIn.plan_id.in_(ids), CheckIn.recorded_at.is_not(None))
+    ):
+        recorded.setdefault(plan_id, set()).add(key)
+    reports = []
+    for plan_id, start_on, name, email, title in rows:
+        row = ReportRow(plan_id, name, email, title, start_on, (today - start_on).days + 1, progress[plan_id])
+        done = recorded.get(plan_id, set())
+        for phase in row.phases:
+            if phase.key not in done:
+                row.next_check_in = (phase.key, phase.due_on)
+                break
+        reports.append(row)
+    reports.sort(key=_sort_key(sort))
+    return reports
+
+
+@dataclass
+class PlanFilters:
+    role: str = ""  # template slug
+    manager: str = ""  # a manager's id, "none" for plans without one, "" for any
+    status: str = ""  # one of status.STATUSES
+    month: str = ""  # YYYY-MM of the start date
+    include_finished: bool = False
+
+
+@dataclass
+class AdminPlanRow:
+    plan_id: int
+    is_active: bool
+    start_on: date
+    hire_name: str
+    hire_email: str
+    manager_name: str | None
+    role_title: str
+    progress: PlanProgress = field(default_factory=lambda: PlanProgress(0))
+
+    @property
+    def status(self) -> str:
+        return self.progress.status
+
+
+def _month_bounds(month: str) -> tuple[date, date] | None:
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        first = date(year, number, 1)
+    except (TypeError, ValueError):
+        return None
+    return first, date(year + (number == 12), number % 12 + 1, 1)
+
+
+def admin_plan_rows(user: User, filters: PlanFilters, today: date, *, page: int, per_page: int
+                    ) -> tuple[list[AdminPlanRow], int]:
+    """One page of the plans an admin may see, filtered; returns (rows, total matching)."""
+    Manager = aliased(User)
+    stmt = (
+        select(Plan.id, Plan.is_active, Plan.start_on, User.name, User.email, Manager.name, RoleTemplate.title)
+        .join(User, User.id == Plan.hire_id)
+        .outerjoin(Manager, Manager.id == Plan.manager_id)
+        .join(RoleTemplateVersion, RoleTemplateVersion.id == Plan.template_version_id)
+        .join(RoleTemplate, RoleTemplate.id == RoleTemplateVersion.template_id)
+        .where(Plan.id.in_(visible_plans_stmt(user).with_only_columns(Plan.id)))
+    )
+    if not filters.include_finished:
+        stmt = stmt.where(Plan.is_active.is_(True))
+    if filters.role:
+        stmt = stmt.where(RoleTemplate.slug == filters.role)
+    if filters.manager == "none":
+        stmt = stmt.where(Plan.manager_id.is_(None))
+    elif filters.manager.isdigit() and int(filters.manager) < 2**31:
+        stmt = stmt.where(Plan.manager_id == int(filters.manager))
+    bounds = _month_bounds(filters.month) if filters.month else None
+    if bounds:
+        stmt = stmt.where(Plan.start_on >= bounds[0], Plan.start_on < bounds[1])
+    stmt = stmt.order_by(func.lower(User.name), Plan.id)
+    page = max(1, page)
+
+    def build(rows) -> list[AdminPlanRow]:
+        return [AdminPlanRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+
+    if filters.status in STATUSES:
+        # Status is computed, not stored: compute it for every matching plan (one query per 900).
+        rows = build(db.session.execute(stmt).all())
+        progress = progress_for_plans([r.plan_id for r in rows], today)
+        for row in rows:
+            row.progress = progress[row.plan_id]
+        rows = [r for r in rows if r.status == filters.status]
+        return rows[(page - 1) * per_page: page * per_page], len(rows)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = build(db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all())
+    progress = progress_for_plans([r.plan_id for r in rows], today)
+    for row in rows:
+        row.progress = progress[row.plan_id]
+    return rows, int(total or 0)

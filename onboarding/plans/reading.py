@@ -1,0 +1,77 @@
+"""Reading a plan: its items by parent, its phases, and the `plans show --json` document."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, timezone
+
+from sqlalchemy import select
+
+from onboarding.core.errors import ServiceError
+from onboarding.extensions import db
+from onboarding.people.operations import get_user_by_email
+from onboarding.plans.due_dates import (
+    dated_phases,
+    due_offsets,
+    load_calendar,
+    phase_due,
+)
+from onboarding.plans.models import Plan, PlanItem
+from onboarding.plans.status import progress_for_plans
+from onboarding.roles.operations import PHASE_ORDER
+
+
+def children_map(items: Iterable[PlanItem]) -> dict[int | None, list[PlanItem]]:
+    """Items by parent id (None: top level), each list in position order; no query per item."""
+    result: dict[int | None, list[PlanItem]] = defaultdict(list)
+    for item in sorted(items, key=lambda i: i.position):
+        result[item.parent_id].append(item)
+    return result
+
+
+def plan_phase_keys(plan: Plan) -> list[str]:
+    """The plan's dated phases in order: the template's, plus any that still hold items."""
+    keys = {p["key"] for p in dated_phases(plan.template_version)} | {i.phase_key for i in plan.items}
+    return sorted(keys, key=lambda k: PHASE_ORDER.index(k) if k in PHASE_ORDER else 99)
+
+
+def plan_as_json(plan: Plan, *, today: date | None = None) -> dict:
+    """The `onboarding plans show EMAIL --json` document (a contract: keep the keys as DESIGN.md has them)."""
+    today = today or datetime.now(timezone.utc).date()
+    status = progress_for_plans([plan.id], today)[plan.id].status
+    cal = load_calendar()
+    kids = children_map(plan.items)
+
+    def node(item: PlanItem) -> dict:
+        return {"id": item.id, "text": item.text, "due_on": item.due_on.isoformat() if item.due_on else None,
+                "state": item.state, "children": [node(child) for child in kids.get(item.id, [])]}
+
+    phases = []
+    for key in plan_phase_keys(plan):
+        offset_days, offset_months = due_offsets(phase_due(plan.template_version, key))
+        due_on = cal.due(plan.start_on, offset_days, offset_months)
+        phases.append({"key": key, "due_on": due_on.isoformat() if due_on else None,
+                       "items": [node(item) for item in kids.get(None, []) if item.phase_key == key]})
+    version = plan.template_version
+    return {
+        "hire": {"email": plan.hire.email, "name": plan.hire.name,
+                 "manager": plan.manager.email if plan.manager else None},
+        "role": version.content.get("title") or version.template.title,
+        "template_version": version.number,
+        "start_on": plan.start_on.isoformat(),
+        "status": status,
+        "phases": phases,
+    }
+
+
+def plan_for_email(email: str) -> Plan:
+    """A person's active plan, or their most recent one; ServiceError when they have none."""
+    person = get_user_by_email(email)
+    if person is None:
+        raise ServiceError(f"no person with the email {str(email).strip().lower()[:254]}")
+    plan = db.session.scalar(
+        select(Plan).where(Plan.hire_id == person.id).order_by(Plan.is_active.desc(), Plan.created_at.desc(),
+                                                               Plan.id.desc()).limit(1))
+    if plan is None:
+        raise ServiceError(f"{person.email} has no plan")
+    return plan

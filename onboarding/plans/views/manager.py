@@ -1,0 +1,151 @@
+"""The manager's pages: the team dashboard, and a report's plan to sign off, send back and check in."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from onboarding.core import clock
+from onboarding.core.forms import ConfirmForm
+from onboarding.core.security import role_required
+from onboarding.core.web import Problem, form_errors, run_action
+from onboarding.plans.access import get_item_or_404, get_plan_or_404
+from onboarding.plans.check_ins import record_check_in
+from onboarding.plans.forms import CheckInForm, SendBackForm, SignOffForm
+from onboarding.plans.queries import (
+    PHASE_NAMES,
+    TEAM_SORTS,
+    phase_columns,
+    phase_name,
+    plan_overview,
+    team_overview,
+)
+from onboarding.plans.states import send_back_item, sign_off_item, sign_off_phase
+from onboarding.roles.operations import PHASE_ORDER
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("manager", __name__, url_prefix="/team")
+
+SORT_LABELS = {
+    "attention": "Needs attention", "status": "Status", "name": "Name", "start": "Start date",
+    "waiting": "Waiting for sign-off",
+}
+
+
+@bp.before_request
+@login_required
+def _signed_in_only():
+    """Team pages need a signed-in person; which plans they see is decided per plan (access.py)."""
+
+
+@bp.get("")
+@role_required("manager", "admin")
+def dashboard():
+    """Each report's ramp: day N, progress per phase, status, items waiting for sign-off, next check-in."""
+    sort = request.args.get("sort", "attention")
+    if sort not in TEAM_SORTS:
+        sort = "attention"
+    user = current_user._get_current_object()
+    today = clock.today_for(user)
+    reports = team_overview(user, today, sort)
+    return render_template("manager/dashboard.html", reports=reports, sort=sort, sorts=SORT_LABELS, today=today,
+                           phase_keys=phase_columns(reports), phase_labels=PHASE_NAMES)
+
+
+def _render(plan, problem: Problem | None = None, checkin_form: CheckInForm | None = None):
+    ov = plan_overview(plan, clock.today_for(current_user))
+    forms = {}
+    for phase in ov.phases:
+        if problem is not None and problem.phase == phase.key and checkin_form is not None:
+            form = checkin_form
+        else:
+            existing = phase.check_in if phase.is_checked_in else None
+            form = CheckInForm(formdata=None, prefix=phase.key, status=existing.status if existing else None,
+                               notes=existing.notes if existing else "")
+        forms[phase.key] = form
+    return render_template("manager/plan.html", ov=ov, problem=problem, checkin_forms=forms), (
+        problem.status if problem else 200)
+
+
+@bp.get("/plans/<int:plan_id>")
+def plan(plan_id: int):
+    """A report's plan for their manager: sign off, send back, check-ins with the role's KPIs beside them."""
+    return _render(get_plan_or_404(current_user._get_current_object(), plan_id, action="sign_off"))
+
+
+def _back(plan_id: int, anchor: str):
+    return redirect(url_for("manager.plan", plan_id=plan_id, _anchor=anchor))
+
+
+@bp.post("/items/<int:item_id>/sign-off")
+def sign_off(item_id: int):
+    """Accept a done item."""
+    user = current_user._get_current_object()
+    item = get_item_or_404(user, item_id, "sign_off")
+    form = SignOffForm()
+    if not form.validate():
+        return _render(item.plan, Problem(form_errors(form), item_id=item.id))
+    count, problem = run_action(lambda: sign_off_item(item, user, clock.now(), expected_version=form.version.data),
+                                item_id=item.id)
+    if problem is not None:
+        return _render(item.plan, problem)
+    flash(f"Signed off “{item.text}”." if count == 1 else f"Signed off {count} items under “{item.text}”.", "success")
+    return _back(item.plan_id, f"item-{item.id}")
+
+
+@bp.post("/items/<int:item_id>/send-back")
+def send_back(item_id: int):
+    """Send a done item back to the hire with a comment saying what needs to change."""
+    user = current_user._get_current_object()
+    item = get_item_or_404(user, item_id, "send_back")
+    form = SendBackForm()
+    values = {"comment": form.comment.data or ""}
+    if not form.validate():
+        return _render(item.plan, Problem(form_errors(form), item_id=item.id, values=values))
+    _, problem = run_action(lambda: send_back_item(item, user, form.comment.data, clock.now(),
+                                                   expected_version=form.version.data),
+                            item_id=item.id, values=values)
+    if problem is not None:
+        return _render(item.plan, problem)
+    flash(f"Sent “{item.text}” back with your comment.", "success")
+    return _back(item.plan_id, f"item-{item.id}")
+
+
+@bp.post("/plans/<int:plan_id>/phases/<phase_key>/sign-off")
+def sign_off_all(plan_id: int, phase_key: str):
+    """Sign off every done item of one phase at once."""
+    user = current_user._get_current_object()
+    plan = get_plan_or_404(user, plan_id, action="sign_off")
+    if phase_key not in PHASE_ORDER:
+        abort(404)
+    form = ConfirmForm()
+    if not form.validate():
+        return _render(plan, Problem(form_errors(form), phase=phase_key))
+    count, problem = run_action(lambda: sign_off_phase(plan, phase_key, user, clock.now()), phase=phase_key)
+    if problem is not None:
+        return _render(plan, problem)
+    if count:
+        flash(f"Signed off {count} item{'s' if count != 1 else ''} in {phase_name(phase_key)}.", "success")
+    else:
+        flash(f"Nothing in {phase_name(phase_key)} was waiting for sign-off.", "info")
+    return _back(plan.id, f"phase-{phase_key}")
+
+
+@bp.post("/plans/<int:plan_id>/phases/<phase_key>/check-in")
+def check_in(plan_id: int, phase_key: str):
+    """Record the check-in at a phase end: on track, at risk or off track, with notes."""
+    user = current_user._get_current_object()
+    plan = get_plan_or_404(user, plan_id, action="check_in")
+    if phase_key not in PHASE_ORDER:
+        abort(404)
+    form = CheckInForm(prefix=phase_key)
+    if not form.validate():
+        return _render(plan, Problem(form_errors(form), phase=phase_key), form)
+    _, problem = run_action(lambda: record_check_in(plan, phase_key, user, form.status.data, form.notes.data or "",
+                                                    clock.now()), phase=phase_key)
+    if problem is not None:
+        return _render(plan, problem, form)
+    flash(f"Check-in at {phase_name(phase_key)} recorded.", "success")
+    return _back(plan.id, f"checkin-{phase_key}")

@@ -1,0 +1,221 @@
+"""Who gets a digest now, and what it says: exactly once per (person, kind, period), set-based.
+
+A person is due when their local time has passed their send hour and the current period (local
+date for daily, ISO week for weekly, counted from Monday's send hour) has no digest row yet.
+"Passed, and not yet claimed" rather than "equal to now" is what makes downtime and DST harmless.
+
+People are read in batches (keyset on id), and each batch costs a fixed number of queries whatever
+the number of plans: candidates, claimed periods, the batch's plans, their phases, recorded
+check-ins, the hires' open items, the managers' items waiting for sign-off, then one INSERT of the
+claims, one of the messages (two when admins are in the batch) and one UPDATE linking them. The
+organisation-wide admin sections are read once per run (per distinct local date of the admins).
+
+Nothing to say, no email; the period is still claimed (a digest row without a message), so a
+person with nothing to say is not rebuilt every 15 minutes, and something that turns up later
+that day waits for the next period. Such empty claims are pruned after two weeks.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import bindparam, delete, insert, select, update
+
+from onboarding.extensions import db
+from onboarding.outbox.models import OutboxMessage
+from onboarding.people.models import User
+from onboarding.reminders.compose import DigestComposer
+from onboarding.reminders.content import (
+    ADMIN,
+    PERSON,
+    AdminReport,
+    DigestContent,
+    FailedLine,
+    PlanLine,
+    Recipient,
+)
+from onboarding.reminders.models import Digest
+from onboarding.reminders.schedule import due_period, zone
+from onboarding.reminders.sections import (
+    failed_mail,
+    fill_person_sections,
+    overdue_plans,
+    unmanaged_plans,
+)
+
+logger = logging.getLogger(__name__)
+
+
+#: people read per batch; every batch costs the same number of queries
+BATCH_SIZE = 500
+
+
+#: claims of periods with nothing to say carry no information once their period is over
+KEEP_EMPTY_CLAIMS_DAYS = 14
+
+
+def build_digests(
+    now: datetime,
+    *,
+    batch_size: int = BATCH_SIZE,
+    dry_run: bool = False,
+    on_message: Callable[[dict], None] | None = None,
+) -> int:
+    """Claim every due (person, kind, period) and queue its message; returns the messages queued.
+
+    Each batch is committed on its own (claims and messages together). With `dry_run`, nothing is
+    written: the messages that would be queued are passed to `on_message` and counted.
+    """
+    if now.tzinfo is None:
+        raise ValueError("build_digests needs an aware UTC datetime")
+    from onboarding.reminders.compose import DigestComposer
+
+    composer = DigestComposer(now)
+    run = _Run(now=now, composer=composer, dry_run=dry_run, on_message=on_message)
+    after_id = 0
+    while True:
+        rows = db.session.execute(_candidates(after_id, batch_size)).all()
+        if not rows:
+            break
+        after_id = rows[-1].id
+        run.batch([Recipient(*row) for row in rows])
+        if not dry_run:
+            db.session.commit()
+    if not dry_run:
+        _prune_empty_claims(now)
+        db.session.commit()
+    if run.queued or run.empty:
+        logger.info("digests: %d queued, %d with nothing to say%s", run.queued, run.empty,
+                    " (dry run)" if dry_run else "")
+    return run.queued
+
+
+def _candidates(after_id: int, limit: int):
+    return (
+        select(User.id, User.email, User.name, User.role, User.timezone, User.digest_cadence, User.digest_hour,
+               User.unsubscribe_version)
+        .where(User.id > after_id, User.is_active_account.is_(True), User.digest_cadence.in_(("daily", "weekly")))
+        .order_by(User.id)
+        .limit(limit)
+    )
+
+
+def _prune_empty_claims(now: datetime) -> None:
+    table = Digest.__table__
+    db.session.execute(
+        delete(table).where(table.c.message_id.is_(None),
+                            table.c.created_at < now - timedelta(days=KEEP_EMPTY_CLAIMS_DAYS))
+    )
+
+
+@dataclass
+class _Run:
+    now: datetime
+    composer: DigestComposer
+    dry_run: bool
+    on_message: Callable[[dict], None] | None
+    queued: int = 0
+    empty: int = 0
+    #: admin report per local date, shared by every admin of the run
+    admin_reports: dict[date, AdminReport] = field(default_factory=dict)
+    unmanaged: tuple[list[PlanLine], int] | None = None
+    failed: tuple[list[FailedLine], int] | None = None
+
+    def batch(self, people: list[Recipient]) -> None:
+        wanted: list[DigestContent] = []
+        for person in people:
+            local = self.now.astimezone(zone(person.timezone))
+            period = due_period(person.cadence, local, person.hour)
+            if period:
+                wanted.append(DigestContent(person, PERSON, period, local.date()))
+            if person.role == "admin":
+                period = due_period("weekly", local, person.hour)
+                if period:
+                    wanted.append(DigestContent(person, ADMIN, period, local.date()))
+        if not wanted:
+            return
+        claimed = set(db.session.execute(
+            select(Digest.user_id, Digest.kind, Digest.period).where(
+                Digest.user_id.in_({c.recipient.id for c in wanted}), Digest.period.in_({c.period for c in wanted}))
+        ))
+        due = [c for c in wanted if (c.recipient.id, c.kind, c.period) not in claimed]
+        if not due:
+            return
+        people_due = [c for c in due if c.kind == PERSON]
+        if people_due:
+            fill_person_sections(people_due)
+        for content in due:
+            if content.kind == ADMIN:
+                content.admin = self.admin_report(content.today)
+        composed = {c.key: self.composer.compose(c) for c in due if not c.is_empty}
+        if self.dry_run:
+            for message in composed.values():
+                if self.on_message:
+                    self.on_message(message)
+            self.queued += len(composed)
+            self.empty += len(due) - len(composed)
+            return
+        queued, empty = _claim_and_queue(due, composed, self.now)
+        self.queued += queued
+        self.empty += empty
+
+    def admin_report(self, today: date) -> AdminReport:
+        if today not in self.admin_reports:
+            if self.unmanaged is None:
+                self.unmanaged = unmanaged_plans()
+            if self.failed is None:
+                self.failed = failed_mail()
+            overdue, overdue_total = overdue_plans(today)
+            self.admin_reports[today] = AdminReport(overdue, overdue_total, *self.unmanaged, *self.failed)
+        return self.admin_reports[today]
+
+
+def _insert_ignoring_duplicates(table):
+    """INSERT ... ON CONFLICT (user_id, kind, period) DO NOTHING, in the database's own dialect."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=["user_id", "kind", "period"])
+
+
+def _claim_and_queue(due: list[DigestContent], composed: dict, now: datetime) -> tuple[int, int]:
+    """Write the claims and their messages in the caller's transaction; returns (queued, empty).
+
+    A claim that another builder made first (the unique key) is skipped by ON CONFLICT DO NOTHING
+    and gets no message: only the claims this transaction really inserted are queued. Rows are
+    inserted in key order so that two builders never wait on each other in a cycle.
+    """
+    digests = Digest.__table__
+    outbox = OutboxMessage.__table__
+    claims = sorted(
+        ({"user_id": c.recipient.id, "kind": c.kind, "period": c.period, "created_at": now} for c in due),
+        key=lambda row: (row["user_id"], row["kind"]),
+    )
+    inserted = db.session.execute(
+        _insert_ignoring_duplicates(digests).returning(digests.c.id, digests.c.user_id, digests.c.kind), claims
+    ).all()
+    claimed = {(user_id, kind): digest_id for digest_id, user_id, kind in inserted if (user_id, kind) in composed}
+    links = []
+    # One multi-row INSERT per kind: a person appears at most once per kind in a batch, so the
+    # returned user ids tell which message belongs to which claim (SQLite cannot return rows in
+    # parameter order from a single multi-row INSERT).
+    for kind in (PERSON, ADMIN):
+        rows = [
+            {**message, "status": "queued", "attempts": 0, "next_attempt_at": now, "last_error": "", "created_at": now}
+            for (user_id, message_kind), message in composed.items()
+            if message_kind == kind and (user_id, kind) in claimed
+        ]
+        if rows:
+            for message_id, user_id in db.session.execute(
+                insert(outbox).returning(outbox.c.id, outbox.c.user_id), rows
+            ):
+                links.append({"digest_id": claimed[(user_id, kind)], "msg_id": message_id})
+    if not links:
+        return 0, len(inserted)
+    db.session.execute(
+        update(digests).where(digests.c.id == bindparam("digest_id")).values(message_id=bindparam("msg_id")), links
+    )
+    return len(links), len(inserted) - len(links)

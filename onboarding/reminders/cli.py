@@ -1,0 +1,91 @@
+"""`onboarding digests send` and `onboarding scheduler`: reminder digests by hand or on a clock."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import func, select
+
+from onboarding.core.cli import fail
+from onboarding.extensions import db
+from onboarding.outbox.models import OutboxMessage
+
+digests = AppGroup("digests", help="Reminder digests: build what is due and deliver the outbox.")
+
+
+def parse_now(value: str | None) -> datetime:
+    """An ISO 8601 moment; without an offset it is read as UTC."""
+    if not value:
+        return datetime.now(timezone.utc)
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(
+            f"--now '{value[:40]}' is not an ISO 8601 date and time, e.g. 2026-03-02T09:30:00+01:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+@digests.command("send")
+@click.option("--now", "now_text", metavar="ISO",
+              help="Act as if it were this moment (ISO 8601; UTC without an offset).")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; write nothing, send nothing.")
+def send(now_text, dry_run):
+    """Build the digests due now and deliver the outbox, once."""
+    from onboarding.outbox.channels.email import smtp_configured
+    from onboarding.outbox.delivery import deliver_outbox
+    from onboarding.reminders.build import build_digests
+
+    try:
+        now = parse_now(now_text)
+    except ValueError as exc:
+        fail(str(exc))
+    if dry_run:
+        def show(message: dict) -> None:
+            click.echo(f"To: {message['headers'].get('To', message['to_addr'])}")
+            click.echo(f"Subject: {message['subject']}")
+            click.echo("")
+            click.echo(message["text_body"].rstrip())
+            click.echo("-" * 72)
+
+        try:
+            built = build_digests(now, dry_run=True, on_message=show)
+            waiting = db.session.scalar(
+                select(func.count()).select_from(OutboxMessage)
+                .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
+            )
+        finally:
+            db.session.rollback()
+        click.echo(f"Dry run at {now.isoformat()}: {built} digest(s) would be queued; "
+                   f"{waiting} message(s) already queued would be delivered. Nothing was written or sent.")
+        return
+    built = build_digests(now)
+    if not smtp_configured():
+        waiting = db.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "queued"))
+        click.echo(f"Queued {built} digest(s). No SMTP server configured (ONBOARDING_SMTP_HOST): "
+                   f"{waiting} message(s) wait in the outbox.")
+        return
+    sent = deliver_outbox(now)
+    click.echo(f"Queued {built} digest(s); delivered {sent} message(s).")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler():
+    """Run the reminder scheduler in the foreground (digests every 15 minutes, outbox every minute)."""
+    from onboarding.reminders.scheduler import run_scheduler
+
+    app = current_app._get_current_object()
+    if app.testing:
+        fail("the scheduler does not run under TESTING")
+    click.echo("Scheduler running (UTC): digests every 15 minutes, outbox every minute. Ctrl-C stops it.")
+    run_scheduler(app)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(digests)
+    app.cli.add_command(scheduler)

@@ -1,0 +1,202 @@
+"""The queries behind a digest's sections, set-based: a fixed number per batch of people."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import aliased
+
+from onboarding.extensions import db
+from onboarding.outbox.models import OutboxMessage
+from onboarding.people.models import User
+from onboarding.plans.models import CheckIn, Plan, PlanItem
+from onboarding.plans.status import (
+    CLOSED_STATES,
+    DONE_STATES,
+    PhaseProgress,
+    PlanProgress,
+    leaf_items_condition,
+    ramp_status,
+)
+from onboarding.reminders.content import (
+    ADMIN_LIST_LIMIT,
+    ADMIN_OVERDUE_DAYS,
+    CHECK_IN_NOTICE_DAYS,
+    DUE_SOON_DAYS,
+    CheckInLine,
+    DigestContent,
+    FailedLine,
+    ItemLine,
+    PlanLine,
+    ReportLine,
+)
+
+
+def fill_person_sections(contents: list[DigestContent]) -> None:
+    """Hire and manager sections for a batch of people: seven queries, whatever the number of plans."""
+    ids = [c.recipient.id for c in contents]
+    by_person = {c.recipient.id: c for c in contents}
+    hire, manager, parent = aliased(User), aliased(User), aliased(PlanItem)
+    in_batch = or_(Plan.hire_id.in_(ids), Plan.manager_id.in_(ids))
+    plan_ids = select(Plan.id).where(Plan.is_active.is_(True), in_batch)
+
+    plans = db.session.execute(
+        select(Plan.id, Plan.hire_id, Plan.manager_id, hire.name, manager.name)
+        .join(hire, hire.id == Plan.hire_id)
+        .outerjoin(manager, manager.id == Plan.manager_id)
+        .where(Plan.is_active.is_(True), in_batch)
+    ).all()
+    if not plans:
+        return
+
+    # Leaf items per (plan, phase, due date): enough for ramp status, phase ends and check-ins.
+    phases: dict[int, list[tuple]] = defaultdict(list)
+    for plan_id, key, due_on, total, done, closed, waiting in db.session.execute(
+        select(
+            PlanItem.plan_id, PlanItem.phase_key, PlanItem.due_on, func.count(),
+            func.sum(case((PlanItem.state.in_(DONE_STATES), 1), else_=0)),
+            func.sum(case((PlanItem.state.in_(CLOSED_STATES), 1), else_=0)),
+            func.sum(case((PlanItem.state == "done", 1), else_=0)),
+        )
+        .where(PlanItem.plan_id.in_(plan_ids), PlanItem.due_on.is_not(None), leaf_items_condition())
+        .group_by(PlanItem.plan_id, PlanItem.phase_key, PlanItem.due_on)
+    ):
+        phases[plan_id].append((key, due_on, int(total), int(done or 0), int(closed or 0), int(waiting or 0)))
+
+    recorded = set(db.session.execute(
+        select(CheckIn.plan_id, CheckIn.phase_key)
+        .where(CheckIn.plan_id.in_(plan_ids), CheckIn.recorded_at.is_not(None))
+    ))
+
+    latest_today = max(c.today for c in contents)
+    hire_items: dict[int, list[tuple]] = defaultdict(list)
+    for hire_id, text, parent_text, due_on, comment in db.session.execute(
+        select(Plan.hire_id, PlanItem.text, parent.text, PlanItem.due_on, PlanItem.review_comment)
+        .join(Plan, Plan.id == PlanItem.plan_id)
+        .outerjoin(parent, parent.id == PlanItem.parent_id)
+        .where(
+            Plan.is_active.is_(True), Plan.hire_id.in_(ids), PlanItem.state == "open", leaf_items_condition(),
+            or_(PlanItem.review_comment != "", PlanItem.due_on <= latest_today + timedelta(days=DUE_SOON_DAYS)),
+        )
+        .order_by(Plan.hire_id, PlanItem.due_on, PlanItem.position)
+    ):
+        hire_items[hire_id].append((text, parent_text or "", due_on, comment or ""))
+
+    for manager_id, hire_name, text, parent_text, due_on in db.session.execute(
+        select(Plan.manager_id, hire.name, PlanItem.text, parent.text, PlanItem.due_on)
+        .join(Plan, Plan.id == PlanItem.plan_id)
+        .join(hire, hire.id == Plan.hire_id)
+        .outerjoin(parent, parent.id == PlanItem.parent_id)
+        .where(Plan.is_active.is_(True), Plan.manager_id.in_(ids), Plan.hire_id != Plan.manager_id,
+               PlanItem.state == "done", leaf_items_condition())
+        .order_by(Plan.manager_id, hire.name, Plan.id, PlanItem.position)
+    ):
+        by_person[manager_id].waiting.append(ItemLine(text, parent_text or "", due_on, hire_name=hire_name))
+
+    for plan_id, hire_id, manager_id, hire_name, manager_name in plans:
+        rows = phases.get(plan_id, [])
+        if hire_id in by_person:
+            _hire_section(by_person[hire_id], hire_items.get(hire_id, []), plan_id, rows, recorded, manager_name or "")
+        if manager_id in by_person and manager_id != hire_id:
+            _manager_section(by_person[manager_id], plan_id, hire_name, rows, recorded)
+    for content in contents:
+        content.check_ins_due.sort(key=lambda line: (line.due_on, line.hire_name))
+        content.attention.sort(key=lambda line: (line.status != "overdue", -line.overdue, line.hire_name))
+
+
+def _phase_ends(rows: Iterable[tuple]) -> dict[str, date]:
+    """Each dated phase's end: the latest due date of its items (as the ramp status counts it)."""
+    ends: dict[str, date] = {}
+    for key, due_on, *_ in rows:
+        if key not in ends or due_on > ends[key]:
+            ends[key] = due_on
+    return ends
+
+
+def _hire_section(content: DigestContent, items: list[tuple], plan_id: int, rows: list[tuple],
+                  recorded: set, manager_name: str) -> None:
+    today = content.today
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    for text, parent_text, due_on, comment in items:
+        line = ItemLine(text, parent_text, due_on, comment=comment)
+        if comment:
+            content.sent_back.append(line)
+        elif due_on is not None and due_on < today:
+            content.overdue.append(line)
+        elif due_on is not None and due_on <= soon:
+            content.due_soon.append(line)
+    upcoming = sorted(
+        (end, key) for key, end in _phase_ends(rows).items() if end >= today and (plan_id, key) not in recorded
+    )
+    if upcoming:
+        end, key = upcoming[0]
+        content.next_check_in = CheckInLine(key, end, manager_name=manager_name)
+
+
+def _manager_section(content: DigestContent, plan_id: int, hire_name: str, rows: list[tuple], recorded: set) -> None:
+    today = content.today
+    notice = today + timedelta(days=CHECK_IN_NOTICE_DAYS)
+    for key, end in _phase_ends(rows).items():
+        if end <= notice and (plan_id, key) not in recorded:
+            content.check_ins_due.append(CheckInLine(key, end, hire_name=hire_name))
+    progress = PlanProgress(plan_id)
+    for key, due_on, total, done, closed, waiting in rows:
+        phase = progress.phases.setdefault(key, PhaseProgress(key))
+        phase.total += total
+        phase.done += done
+        phase.closed += closed
+        phase.waiting += waiting
+        if due_on < today:
+            phase.overdue += total - done
+        phase.due_on = due_on if phase.due_on is None or due_on > phase.due_on else phase.due_on
+    status = ramp_status(progress, today)
+    if status in ("overdue", "at risk"):
+        content.attention.append(ReportLine(hire_name, status, progress.overdue))
+
+
+def overdue_plans(today: date) -> tuple[list[PlanLine], int]:
+    """Active plans with an open item more than ADMIN_OVERDUE_DAYS past due: the oldest first."""
+    hire, manager = aliased(User), aliased(User)
+    late = (
+        select(PlanItem.plan_id, func.min(PlanItem.due_on).label("oldest"), func.count().label("open_items"))
+        .where(PlanItem.state == "open", PlanItem.due_on < today - timedelta(days=ADMIN_OVERDUE_DAYS),
+               leaf_items_condition())
+        .group_by(PlanItem.plan_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(hire.name, manager.name, Plan.start_on, late.c.oldest, late.c.open_items, func.count().over())
+        .join(late, late.c.plan_id == Plan.id)
+        .join(hire, hire.id == Plan.hire_id)
+        .outerjoin(manager, manager.id == Plan.manager_id)
+        .where(Plan.is_active.is_(True))
+        .order_by(late.c.oldest, hire.name)
+        .limit(ADMIN_LIST_LIMIT)
+    ).all()
+    lines = [PlanLine(h, m or "", start, oldest, int(items)) for h, m, start, oldest, items, _ in rows]
+    return lines, int(rows[0][-1]) if rows else 0
+
+
+def unmanaged_plans() -> tuple[list[PlanLine], int]:
+    hire = aliased(User)
+    rows = db.session.execute(
+        select(hire.name, Plan.start_on, func.count().over())
+        .join(hire, hire.id == Plan.hire_id)
+        .where(Plan.is_active.is_(True), Plan.manager_id.is_(None))
+        .order_by(Plan.start_on, hire.name)
+        .limit(ADMIN_LIST_LIMIT)
+    ).all()
+    return [PlanLine(name, "", start) for name, start, _ in rows], int(rows[0][-1]) if rows else 0
+
+
+def failed_mail() -> tuple[list[FailedLine], int]:
+    rows = db.session.execute(
+        select(OutboxMessage.to_addr, OutboxMessage.subject, OutboxMessage.last_error, OutboxMessage.created_at,
+               func.count().over())
+        .where(OutboxMessage.status == "failed")
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(ADMIN_LIST_LIMIT)
+    ).all()
+    return [FailedLine(*row[:4]) for row in rows], int(rows[0][-1]) if rows else 0

@@ -1,0 +1,122 @@
+"""A person's digest preferences, the one-click unsubscribe and the private calendar feed."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from onboarding.core import clock
+from onboarding.core.errors import ServiceError
+from onboarding.extensions import csrf, db
+from onboarding.reminders.calendar import build_calendar
+from onboarding.reminders.compose import Links
+from onboarding.reminders.forms import (
+    CalendarLinkForm,
+    PreferencesForm,
+    choice_values,
+    choices,
+    timezone_choices,
+)
+from onboarding.reminders.preferences import (
+    regenerate_calendar_token,
+    update_preferences,
+)
+from onboarding.reminders.preferences import unsubscribe as stop_digests
+from onboarding.reminders.tokens import (
+    TokenError,
+    calendar_feed_token,
+    user_for_calendar_token,
+    user_for_unsubscribe_token,
+)
+
+bp = Blueprint("mail", __name__)
+
+
+TOKEN_PROBLEMS = {
+    "invalid": "This unsubscribe link is not valid: it may be incomplete or mistyped.",
+    "expired": "This unsubscribe link has expired.",
+    "revoked": "This unsubscribe link no longer works: digests were turned back on after it was sent.",
+}
+
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    """Digest time zone, cadence and send hour; the private calendar link."""
+    user = current_user._get_current_object()
+    form = PreferencesForm()
+    zones = timezone_choices()
+    if user.timezone not in choice_values(zones):  # an alias set elsewhere, e.g. "US/Eastern"
+        form.timezone.choices = choices([(user.timezone, user.timezone)]) + zones
+    if form.validate_on_submit():
+        try:
+            update_preferences(user, timezone=form.timezone.data, cadence=form.cadence.data,
+                               send_hour=form.send_hour.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.timezone.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Your digest preferences are saved.", "success")
+            return redirect(url_for("mail.preferences"))
+    elif not form.is_submitted():
+        form.timezone.data, form.cadence.data = user.timezone, user.digest_cadence
+        form.send_hour.data = user.digest_hour
+    status = 400 if form.is_submitted() and form.errors else 200
+    feed_url = Links(current_app).url("mail.calendar_feed", token=calendar_feed_token(user))
+    return render_template("mail/preferences.html", form=form, calendar_form=CalendarLinkForm(),
+                           feed_url=feed_url), status
+
+
+@bp.post("/preferences/calendar")
+@login_required
+def new_calendar_link():
+    """Replace the calendar link: the old one stops working."""
+    form = CalendarLinkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    regenerate_calendar_token(current_user._get_current_object())
+    db.session.commit()
+    flash("You have a new calendar link; the old one no longer works. Update your calendar app.", "success")
+    return redirect(url_for("mail.preferences") + "#calendar")
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str):
+    """GET asks for confirmation (mail scanners follow links); POST, including RFC 8058 one-click, unsubscribes.
+
+    The only route without a CSRF token: the signed token in the URL is the authentication.
+    """
+    try:
+        user = user_for_unsubscribe_token(token, clock.now())
+    except TokenError as exc:
+        return render_template("mail/unsubscribe.html", problem=TOKEN_PROBLEMS[exc.reason], step="invalid"), 400
+    if request.method == "GET":
+        return render_template("mail/unsubscribe.html", step="confirm", email=user.email, token=token)
+    changed = stop_digests(user)
+    db.session.commit()
+    return render_template("mail/unsubscribe.html", step="done", email=user.email, changed=changed)
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    """A person's private ICS feed; an unknown or revoked token is a plain 404."""
+    user = user_for_calendar_token(token)
+    if user is None:
+        abort(404)
+    response = Response(build_calendar(user, clock.now()), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="onboarding.ics"'
+    response.headers["Cache-Control"] = "private, max-age=300"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

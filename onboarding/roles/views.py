@@ -1,0 +1,211 @@
+"""The role library (admin pages): browse, preview an upload, edit as a new version, history, export."""
+from __future__ import annotations
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+
+from onboarding.admin.blueprint import bp
+from onboarding.core import clock
+from onboarding.core.errors import ServiceError
+from onboarding.extensions import db
+from onboarding.people.models import User
+from onboarding.roles.forms import (
+    RoleImportConfirmForm,
+    RoleImportForm,
+    TemplateEditForm,
+)
+from onboarding.roles.models import RoleTemplate, RoleTemplateVersion
+from onboarding.roles.operations import (
+    edited_content,
+    get_template_by_slug,
+    import_role,
+    latest_version,
+    milestone_count,
+    milestones_to_lines,
+    save_edited_template,
+    slugify,
+)
+
+
+@bp.get("/roles")
+def roles():
+    """The role library: every template with its newest version's phases and milestone counts."""
+    rows = db.session.execute(
+        select(RoleTemplate, RoleTemplateVersion)
+        .join(RoleTemplateVersion, (RoleTemplateVersion.template_id == RoleTemplate.id)
+              & (RoleTemplateVersion.number == RoleTemplate.latest_number))
+        .order_by(RoleTemplate.title)
+    ).all()
+    library = [
+        {"template": t, "version": v,
+         "phases": [(p["key"], milestone_count(p)) for p in v.phases if p.get("due")]}
+        for t, v in rows
+    ]
+    return render_template("admin/roles.html", library=library)
+
+
+def _template_or_404(slug: str) -> RoleTemplate:
+    template = get_template_by_slug(slug)
+    if template is None:
+        abort(404)
+    return template
+
+
+def _version_or_404(template: RoleTemplate, number: int | None) -> RoleTemplateVersion:
+    if number is None:
+        return latest_version(template)
+    version = db.session.scalar(
+        select(RoleTemplateVersion).where(RoleTemplateVersion.template_id == template.id,
+                                          RoleTemplateVersion.number == number))
+    if version is None:
+        abort(404)
+    return version
+
+
+@bp.get("/roles/<slug>")
+def role(slug: str):
+    """One role: phases with theme and due offset, milestones, KPIs and guidance."""
+    template = _template_or_404(slug)
+    version = _version_or_404(template, request.args.get("version", type=int))
+    return render_template("admin/role.html", template=template, version=version, content=version.content)
+
+
+@bp.get("/roles/<slug>/history")
+def role_history(slug: str):
+    """Every version of a role with what changed."""
+    template = _template_or_404(slug)
+    versions = db.session.execute(
+        select(RoleTemplateVersion, User.name)
+        .outerjoin(User, User.id == RoleTemplateVersion.created_by_id)
+        .where(RoleTemplateVersion.template_id == template.id)
+        .order_by(RoleTemplateVersion.number.desc())
+    ).all()
+    return render_template("admin/role_history.html", template=template, versions=versions)
+
+
+@bp.get("/roles/<slug>/export.<fmt>")
+def role_export(slug: str, fmt: str):
+    """Download a template as YAML or JSON that the importer reads back."""
+    from onboarding.blueprints import dump_export, role_to_export
+
+    if fmt not in ("yaml", "json"):
+        abort(404)
+    template = _template_or_404(slug)
+    version = _version_or_404(template, request.args.get("version", type=int))
+    body = dump_export(role_to_export([version.content]), fmt)
+    mimetype = "application/json" if fmt == "json" else "application/yaml"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{template.slug}-v{version.number}.{fmt}"'})
+
+
+@bp.route("/roles/<slug>/edit", methods=["GET", "POST"])
+def role_edit(slug: str):
+    """Edit a template (milestones, sub-items, order, themes); saving makes a new version."""
+    template = _template_or_404(slug)
+    version = latest_version(template)
+    content = version.content
+    dated = [p for p in content["phases"]]
+    form = TemplateEditForm()
+    if request.method == "GET":
+        form.title.data = content["title"]
+        form.level.data = content.get("level", "")
+        form.summary.data = content.get("summary", "")
+        for phase in dated:
+            form.phases.append_entry({"key": phase["key"], "theme": phase.get("theme", ""),
+                                      "milestones": milestones_to_lines(phase.get("milestones", []))})
+    elif form.validate_on_submit():
+        try:
+            new_content = edited_content(
+                content, title=form.title.data, level=form.level.data, summary=form.summary.data,
+                phases=[entry.data for entry in form.phases],
+            )
+            new_version = save_edited_template(template, new_content, now=clock.now(), actor=current_user)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(f"Not saved: {exc}.", "error")
+        else:
+            if new_version is None:
+                flash("Nothing changed, so no new version was made.", "info")
+                return redirect(url_for("admin.role", slug=template.slug))
+            db.session.commit()
+            flash(f"Saved as version {new_version.number}. Plans already running keep their version.", "success")
+            return redirect(url_for("admin.role", slug=template.slug))
+    labels = {p["key"]: p.get("heading") or p["key"] for p in dated}
+    return render_template("admin/role_edit.html", template=template, version=version, form=form, labels=labels)
+
+
+def _preview_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="role-import-preview")
+
+
+@bp.route("/roles/import", methods=["GET", "POST"])
+def roles_import():
+    """Upload documents and preview what would be imported, before anything is saved."""
+    from onboarding.blueprints import BlueprintError, parse_document
+
+    form = RoleImportForm()
+    # A browser sends one empty part when no file is chosen; that is "no file", not an empty file.
+    uploads = [u for u in request.files.getlist(form.documents.name) if u.filename]
+    is_valid = form.validate_on_submit()
+    if is_valid and not uploads:
+        form.documents.errors = ["Choose at least one file."]
+        is_valid = False
+    if not is_valid:
+        return render_template("admin/roles_import.html", form=form), 400 if request.method == "POST" else 200
+    limit = current_app.config["IMPORT_MAX_BYTES"]
+    parsed, errors = [], []
+    for upload in uploads:
+        name = upload.filename or "upload"
+        data = upload.stream.read(limit + 1)
+        try:
+            parsed.extend(role.to_dict() for role in parse_document(data, name, max_bytes=limit))
+        except BlueprintError as exc:
+            errors.append({"source": name, "error": str(exc)})
+    slugs = {slugify(role["title"]) for role in parsed}
+    existing = set(db.session.scalars(select(RoleTemplate.slug).where(RoleTemplate.slug.in_(slugs))))
+    for role in parsed:
+        role["exists"] = slugify(role["title"]) in existing
+    confirm = RoleImportConfirmForm(payload=_preview_serializer().dumps(parsed)) if parsed else None
+    return render_template("admin/roles_preview.html", roles=parsed, errors=errors, confirm=confirm)
+
+
+@bp.post("/roles/import/confirm")
+def roles_import_confirm():
+    """Save the roles shown in the preview."""
+    form = RoleImportConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        roles = _preview_serializer().loads(form.payload.data)
+    except BadSignature:
+        flash("That preview could not be read. Upload the documents again.", "error")
+        return redirect(url_for("admin.roles_import"))
+    results, problems = [], []
+    for role in roles:
+        try:
+            with db.session.begin_nested():
+                results.append(import_role(role, now=clock.now(), actor=current_user))
+        except ServiceError as exc:
+            problems.append(f"{role.get('source')}: {exc}")
+    db.session.commit()
+    for result in results:
+        message = {
+            "created": f"Created {result.template.title} (version 1).",
+            "updated": f"{result.template.title}: saved as version {result.version.number}.",
+            "unchanged": f"{result.template.title}: unchanged, no new version.",
+        }[result.outcome]
+        flash(message, "success" if result.outcome != "unchanged" else "info")
+    for problem in problems:
+        flash(f"Not imported: {problem}", "error")
+    return redirect(url_for("admin.roles"))
