@@ -16,7 +16,7 @@ def main(argv: list[str]) -> int:
     from flask_migrate import upgrade
 
     from onboarding import create_app
-    from onboarding.blueprints import read_paths
+    from onboarding.roles.reader import read_paths
     from onboarding.extensions import db
     from onboarding.services.roles import import_role
 

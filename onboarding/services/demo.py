@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from onboarding.blueprints import read_paths
+from onboarding.roles.reader import read_paths
 from onboarding.models import Plan, PlanItem, User
 from onboarding.services import ServiceError
 from onboarding.services.people import create_user, get_user_by_email

@@ -1,0 +1,1 @@
+"""Role templates: versioned plans read from blueprint documents (reader/), their pages and commands."""
