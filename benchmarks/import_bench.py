@@ -16,9 +16,9 @@ def main(argv: list[str]) -> int:
     from flask_migrate import upgrade
 
     from onboarding import create_app
-    from onboarding.blueprints import read_paths
     from onboarding.extensions import db
     from onboarding.roles.operations import import_role
+    from onboarding.roles.reader import read_paths
 
     seeds = Path(os.environ.get("ONBOARDING_SEEDS_DIR", ROOT.parent / "shared" / "seeds"))
     runs = []

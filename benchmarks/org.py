@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def seed_roles() -> list[dict]:
     """The seed role documents, read by the app's own reader."""
-    from onboarding.blueprints import read_paths
+    from onboarding.roles.reader import read_paths
 
     seeds = Path(os.environ.get("ONBOARDING_SEEDS_DIR", ROOT.parent / "shared" / "seeds"))
     roles, errors = read_paths([seeds])

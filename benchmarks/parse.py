@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from onboarding.blueprints import MAX_BYTES, parse_document, read_paths  # noqa: E402
+from onboarding.roles.reader import MAX_BYTES, parse_document, read_paths  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "blueprints"
 TARGET = MAX_BYTES - 50_000  # just under the limit, so the size check passes

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from onboarding.blueprints import read_paths
 from onboarding.core.errors import ServiceError
 from onboarding.people.models import User
 from onboarding.people.operations import create_user, get_user_by_email
@@ -14,6 +13,7 @@ from onboarding.plans.creation import create_plan
 from onboarding.plans.models import Plan, PlanItem
 from onboarding.plans.states import complete_item, send_back_item, sign_off_item
 from onboarding.roles.operations import import_role
+from onboarding.roles.reader import read_paths
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 ADMIN_EMAIL = "admin@demo.example"

@@ -30,7 +30,7 @@ roles = AppGroup("roles", help="Role templates made from blueprint documents.")
 @click.option("--json", "as_json", is_flag=True, help="Print the parsed roles as JSON (the import preview).")
 def import_roles(paths, dry_run, as_json):
     """Read blueprint files or folders into role templates (one bad file does not stop the others)."""
-    from onboarding.blueprints import read_paths
+    from onboarding.roles.reader import read_paths
 
     parsed, errors = read_paths(paths, max_bytes=current_app.config["IMPORT_MAX_BYTES"])
     imported = []
@@ -104,7 +104,7 @@ def list_roles(as_json):
 @click.option("--version", "number", type=int, help="Version number (default: the newest).")
 def export_role(slug, fmt, number):
     """Print a role template as YAML or JSON that `roles import` reads back."""
-    from onboarding.blueprints import dump_export, role_to_export
+    from onboarding.roles.reader import dump_export, role_to_export
 
     template = get_template_by_slug(slug)
     if template is None:

@@ -97,7 +97,7 @@ def role_history(slug: str):
 @bp.get("/roles/<slug>/export.<fmt>")
 def role_export(slug: str, fmt: str):
     """Download a template as YAML or JSON that the importer reads back."""
-    from onboarding.blueprints import dump_export, role_to_export
+    from onboarding.roles.reader import dump_export, role_to_export
 
     if fmt not in ("yaml", "json"):
         abort(404)
@@ -152,7 +152,7 @@ def _preview_serializer() -> URLSafeSerializer:
 @bp.route("/roles/import", methods=["GET", "POST"])
 def roles_import():
     """Upload documents and preview what would be imported, before anything is saved."""
-    from onboarding.blueprints import BlueprintError, parse_document
+    from onboarding.roles.reader import BlueprintError, parse_document
 
     form = RoleImportForm()
     # A browser sends one empty part when no file is chosen; that is "no file", not an empty file.

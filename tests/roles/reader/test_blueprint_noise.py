@@ -7,9 +7,10 @@ from typing import Callable
 
 import pytest
 
-from onboarding.blueprints import parse_document
-from onboarding.blueprints.formats import Block, read_documents
-from onboarding.blueprints.parse import _without_noise
+from onboarding.roles.reader import parse_document
+from onboarding.roles.reader.detect import read_documents
+from onboarding.roles.reader.document import Block
+from onboarding.roles.reader.role import _without_noise
 
 
 def all_text(blocks: list[Block]) -> str:

@@ -7,8 +7,8 @@ from typing import Callable
 
 import pytest
 
-from onboarding.blueprints import BlueprintError, parse_document, slugify
-from onboarding.blueprints.parse import seniority
+from onboarding.roles.reader import BlueprintError, parse_document, slugify
+from onboarding.roles.reader.titles import seniority
 
 FRAGMENT_BODY = (
     "<h2>1) Role Summary</h2><p>Helps customers.</p>"

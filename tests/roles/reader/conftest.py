@@ -7,9 +7,9 @@ from typing import Callable
 
 import pytest
 
-from onboarding.blueprints import ParsedRole, parse_document
+from onboarding.roles.reader import ParsedRole, parse_document
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures" / "blueprints"
 
 

@@ -7,8 +7,8 @@ from typing import Callable
 
 import pytest
 
-from onboarding.blueprints import ParsedRole, parse_document
-from onboarding.blueprints.repair import clean_text, repair_mojibake, repair_warning
+from onboarding.roles.reader import ParsedRole, parse_document
+from onboarding.roles.reader.repair import clean_text, repair_mojibake, repair_warning
 
 
 @pytest.mark.parametrize(

@@ -12,17 +12,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Phase keys in plan order, with the offset of their due date from the start date.
-#: The long-term phase has no due date: it is guidance, not a checklist.
-PHASE_DUE: dict[str, dict[str, int] | None] = {
-    "day-30": {"days": 30},
-    "day-60": {"days": 60},
-    "day-90": {"days": 90},
-    "month-6": {"months": 6},
-    "month-12": {"months": 12},
-    "long-term": None,
-}
-
 #: The formats a document can be read from (the `format` key of a parsed role).
 FORMATS = (
     "wordpress-json",

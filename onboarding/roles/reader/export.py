@@ -13,8 +13,8 @@ from typing import Any, Iterable
 
 import yaml
 
-from onboarding.blueprints.model import (
-    PHASE_DUE,
+from onboarding.core.phases import PHASE_ORDER, default_heading, is_phase, standard_due
+from onboarding.roles.reader.model import (
     BlueprintError,
     Kpi,
     Milestone,
@@ -31,15 +31,6 @@ _KIND_LINE = re.compile(
     r"^kind:[ \t]*(['\"]?)onboarding/role-template\1[ \t]*(?:#.*)?$", re.MULTILINE
 )
 _ROLE_KEYS = ("title", "level", "summary", "phases", "guidance", "kpis")
-#: Headings for phases that come without one (the wording of the blueprint documents).
-DEFAULT_HEADINGS = {
-    "day-30": "30-day goals",
-    "day-60": "60-day goals",
-    "day-90": "90-day goals",
-    "month-6": "6-month milestones",
-    "month-12": "12-month objectives",
-    "long-term": "Long-term impact goals",
-}
 _KPI_KEYS = ("name", "measures", "why", "target", "frequency")
 
 
@@ -71,7 +62,7 @@ def _role_content(role: dict[str, Any]) -> dict[str, Any]:
             {
                 "key": phase["key"],
                 # A template edited in the web UI may lack these; the reader requires them.
-                "heading": phase.get("heading") or DEFAULT_HEADINGS.get(phase["key"], phase["key"]),
+                "heading": phase.get("heading") or default_heading(phase["key"]),
                 "theme": phase.get("theme") or "",
                 "due": _due(phase),
                 "milestones": [_milestone_content(m) for m in phase.get("milestones", [])],
@@ -87,7 +78,7 @@ def _role_content(role: dict[str, Any]) -> dict[str, Any]:
 
 
 def _due(phase: dict[str, Any]) -> dict[str, int] | None:
-    due = phase.get("due", PHASE_DUE.get(phase["key"]))
+    due = phase.get("due", standard_due(phase["key"]))
     return dict(due) if due is not None else None
 
 
@@ -216,11 +207,12 @@ def _phase(data: Any, number: int) -> Phase:
     if not isinstance(data, dict):
         raise BlueprintError(f"{what} must be a mapping")
     key = data.get("key")
-    if key not in PHASE_DUE:
-        raise BlueprintError(f"{what} has an unknown key {key!r} (expected one of {', '.join(PHASE_DUE)})")
-    due = data.get("due", PHASE_DUE[key])
-    if due != PHASE_DUE[key]:
-        raise BlueprintError(f"{what} ({key}) must have due {PHASE_DUE[key]!r}, not {due!r}")
+    if not is_phase(key):
+        raise BlueprintError(f"{what} has an unknown key {key!r} (expected one of {', '.join(PHASE_ORDER)})")
+    standard = standard_due(key)
+    due = data.get("due", standard)
+    if due != standard:
+        raise BlueprintError(f"{what} ({key}) must have due {standard!r}, not {due!r}")
     return Phase(
         key=key,
         heading=_text(data.get("heading"), f"{what} 'heading'", required=True),

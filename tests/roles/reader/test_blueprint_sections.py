@@ -5,9 +5,9 @@ from typing import Callable
 
 import pytest
 
-from onboarding.blueprints import parse_document
-from onboarding.blueprints.formats import detect_format
-from onboarding.blueprints.parse import phase_key, phase_theme
+from onboarding.roles.reader import parse_document
+from onboarding.roles.reader.detect import detect_format
+from onboarding.roles.reader.plan import phase_key, phase_theme
 
 
 @pytest.mark.parametrize(

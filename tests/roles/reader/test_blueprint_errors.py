@@ -8,7 +8,12 @@ from typing import Callable
 
 import pytest
 
-from onboarding.blueprints import MAX_BYTES, BlueprintError, parse_document, read_paths
+from onboarding.roles.reader import (
+    MAX_BYTES,
+    BlueprintError,
+    parse_document,
+    read_paths,
+)
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489") + b"\x00" * 64
 
@@ -161,7 +166,7 @@ def test_an_unreadable_file_is_an_error_entry(tmp_path: Path, monkeypatch: pytes
 
 
 def test_an_unexpected_failure_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch, fixtures: Path) -> None:
-    import onboarding.blueprints.parse as parse_module
+    import onboarding.roles.reader.read as parse_module
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("bug")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from onboarding.blueprints.model import BlueprintError
+from onboarding.roles.reader.model import BlueprintError
 
 # The glyphs that stand for a lost character. `โ` (THAI CHARACTER SARA E) is what the lead byte
 # 0xE2 of ’ “ ” – — → becomes when UTF-8 is read as Thai cp874 (the two following bytes are

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from onboarding.blueprints import read_paths
+from onboarding.roles.reader import read_paths
 
 # Per seed: title, format, level, KPI count, high-performance count, warnings, and per phase
 # (key, heading, children count of each top-level milestone, first text, last text).

@@ -5,9 +5,13 @@ from typing import Any, Callable
 
 import pytest
 
-from onboarding.blueprints import Milestone, parse_document
-from onboarding.blueprints.formats import Item
-from onboarding.blueprints.parse import ends_terminal, milestones_from_items, nest_flat
+from onboarding.roles.reader import Milestone, parse_document
+from onboarding.roles.reader.document import Item
+from onboarding.roles.reader.nesting import (
+    ends_terminal,
+    milestones_from_items,
+    nest_flat,
+)
 
 
 def flat(*texts: str) -> list[Milestone]:

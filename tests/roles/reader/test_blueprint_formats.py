@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import pytest
 
-from onboarding.blueprints import ParsedRole
+from onboarding.roles.reader import ParsedRole
 
 
 def compact(milestones: list[dict[str, Any]]) -> list[Any]:

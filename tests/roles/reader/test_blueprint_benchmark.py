@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from onboarding.blueprints import MAX_BYTES, parse_document
+from onboarding.roles.reader import MAX_BYTES, parse_document
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "parse.py"
+SCRIPT = Path(__file__).resolve().parents[3] / "benchmarks" / "parse.py"
 
 
 def load_benchmark():  # type: ignore[no-untyped-def]

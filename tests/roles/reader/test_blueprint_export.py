@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from onboarding.blueprints import (
+from onboarding.roles.reader import (
     BlueprintError,
     Kpi,
     Milestone,

@@ -1,0 +1,92 @@
+"""The reader's entry points: one file's bytes, or files and folders, to parsed roles."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Iterable
+
+from onboarding.roles.reader.detect import read_documents
+from onboarding.roles.reader.model import BlueprintError, ParsedRole
+from onboarding.roles.reader.repair import check_size, decode
+from onboarding.roles.reader.role import build_role
+
+logger = logging.getLogger(__name__)
+
+MAX_BYTES = 5_000_000
+
+
+def parse_document(data: bytes, source: str, *, max_bytes: int = MAX_BYTES) -> list[ParsedRole]:
+    """Read one file's bytes into roles (several for a list of posts or an export).
+
+    Raises `BlueprintError` with a one-line reason when the file cannot be a blueprint.
+    """
+    check_size(data, max_bytes)
+    decoded = decode(data)
+    roles: list[ParsedRole] = []
+    for doc in read_documents(decoded.text, source):
+        if doc.roles is not None:
+            roles.extend(doc.roles)
+            continue
+        try:
+            role = build_role(doc, source)
+        except BlueprintError as exc:
+            if doc.label:
+                raise BlueprintError(f"{doc.label}: {exc}") from None
+            raise
+        role.warnings = decoded.warnings + role.warnings
+        roles.append(role)
+    return roles
+
+
+def read_paths(
+    paths: Iterable[str | Path], *, max_bytes: int = MAX_BYTES
+) -> tuple[list[ParsedRole], list[dict[str, str]]]:
+    """Read files and folders (recursively, sorted, hidden files skipped) into roles.
+
+    Returns `(roles, errors)`; each error is `{"source": name, "error": reason}`. A bad or
+    unreadable file is reported and the others are still read: this never raises for content.
+    """
+    roles: list[ParsedRole] = []
+    errors: list[dict[str, str]] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            files = _folder_files(path)
+        elif path.is_file():
+            files = [(path, path.name)]
+        elif path.exists():
+            errors.append({"source": str(path), "error": "not a regular file"})
+            continue
+        else:
+            errors.append({"source": str(path), "error": "no such file or folder"})
+            continue
+        for file, name in files:
+            try:
+                with file.open("rb") as handle:
+                    data = handle.read(max_bytes + 1)  # one byte more tells "too large"
+            except OSError as exc:
+                errors.append({"source": name, "error": f"cannot read the file: {exc.strerror or exc}"})
+                continue
+            try:
+                roles.extend(parse_document(data, name, max_bytes=max_bytes))
+            except BlueprintError as exc:
+                errors.append({"source": name, "error": str(exc)})
+            except Exception as exc:  # one broken file must never stop a batch import
+                logger.exception("unexpected error reading %s", name)
+                errors.append({"source": name, "error": f"could not be read ({type(exc).__name__})"})
+    return roles, errors
+
+
+def _folder_files(folder: Path) -> list[tuple[Path, str]]:
+    """Regular files under `folder`, sorted, hidden files and folders skipped, links not followed."""
+    found: list[tuple[Path, str]] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for filename in filenames:
+            if filename.startswith("."):
+                continue
+            file = Path(dirpath) / filename
+            if file.is_file() and not file.is_symlink():
+                found.append((file, file.relative_to(folder).as_posix()))
+    return sorted(found, key=lambda pair: pair[1])
