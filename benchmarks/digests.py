@@ -296,7 +296,7 @@ def _plan_items(pending, plan_id, manager_id, start_on, rows, item_id, today, rn
     for key, due in phase_due.items():
         if due < today and rng.random() < 0.7:
             pending[CheckIn].append({
-                "plan_id": plan_id, "phase_key": key, "status": rng.choice(("on_track", "on_track", "at_risk")),
+                "plan_id": plan_id, "phase_key": key, "status": rng.choice(("on track", "on track", "at risk")),
                 "notes": "", "self_assessment": "", "self_assessed_at": None, "recorded_by_id": manager_id,
                 "recorded_at": NOW,
             })

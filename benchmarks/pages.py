@@ -211,7 +211,7 @@ def build_organisation(plan_count: int, reports: int, rng: random.Random) -> dic
             due_on = max(items[first + i]["due_on"] for i, r in enumerate(rows) if r[1] == key)
             if due_on < today and rng.random() < 0.7:
                 check_ins.append({"plan_id": plan["id"], "phase_key": key, "status": rng.choice(
-                    ["on_track", "on_track", "at_risk", "off_track"]), "notes": "", "self_assessment": "",
+                    ["on track", "on track", "at risk", "off track"]), "notes": "", "self_assessment": "",
                     "recorded_by_id": plan["manager_id"], "recorded_at": NOW})
 
     for table, rows in ((User, users), (Plan, plans), (PlanItem, items), (CheckIn, check_ins)):

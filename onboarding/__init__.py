@@ -1,6 +1,7 @@
 """Onboarding: a 30/60/90-day plan tracker. `create_app()` is the only place an app is built."""
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from pathlib import Path
@@ -12,6 +13,11 @@ from sqlalchemy.engine import Engine
 from onboarding.config import load_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: every concept's models, imported by create_app so the metadata (and Alembic) knows every table
+MODEL_MODULES = (
+    "onboarding.people.models", "onboarding.roles.models", "onboarding.plans.models", "onboarding.audit.models",
+    "onboarding.org.models", "onboarding.outbox.models", "onboarding.reminders.models",
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -27,6 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
     from onboarding.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)

@@ -18,7 +18,7 @@ class Event(Base):
     item_id: Mapped[int | None] = mapped_column(ForeignKey("plan_items.id", ondelete="SET NULL"), index=True)
     #: who did it; empty for the system (scheduler, imports)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    #: what happened, e.g. "item.done", "item.signed_off", "plan.start_moved"
+    #: what happened: an EventType value ("item.completed", "plan.start_moved" ...)
     kind: Mapped[str] = mapped_column(String(50))
     old_value: Mapped[dict | None] = mapped_column(JSON)
     new_value: Mapped[dict | None] = mapped_column(JSON)

@@ -1,23 +1,29 @@
 """How events read on a page: one phrase per event type and the changes it recorded."""
 from __future__ import annotations
 
+from onboarding.audit.types import EventType
+
 #: what each event kind means, in words
-EVENT_WORDS = {
-    "plan.created": "made the plan",
-    "plan.start_moved": "moved the start date",
-    "plan.upgraded": "moved the plan to a newer template version",
-    "plan.people_changed": "changed the manager or buddy",
-    "item.done": "ticked",
-    "item.reopened": "unticked",
-    "item.signed_off": "signed off",
-    "item.sent_back": "sent back",
-    "item.waived": "waived",
-    "item.derived": "updated (from its sub-items)",
-    "item.added": "added",
-    "item.edited": "edited",
-    "checkin.self_assessed": "wrote a self-assessment",
-    "checkin.recorded": "recorded a check-in",
-    "comment.added": "commented",
+EVENT_WORDS: dict[str, str] = {
+    EventType.PLAN_CREATED: "made the plan",
+    EventType.PLAN_START_MOVED: "moved the start date",
+    EventType.PLAN_UPGRADED: "moved the plan to a newer template version",
+    EventType.PLAN_PEOPLE_CHANGED: "changed the manager or buddy",
+    EventType.ITEM_COMPLETED: "ticked",
+    EventType.ITEM_REOPENED: "unticked",
+    EventType.ITEM_SIGNED_OFF: "signed off",
+    EventType.ITEM_SENT_BACK: "sent back",
+    EventType.ITEM_WAIVED: "waived",
+    EventType.ITEM_DERIVED: "updated (from its sub-items)",
+    EventType.ITEM_ADDED: "added",
+    EventType.ITEM_EDITED: "edited",
+    EventType.CHECKIN_SELF_ASSESSED: "wrote a self-assessment",
+    EventType.CHECKIN_RECORDED: "recorded a check-in",
+    EventType.COMMENT_ADDED: "commented",
+    EventType.PLAN_COMPLETED: "finished the plan",
+    EventType.HOLIDAY_ADDED: "added a holiday",
+    EventType.HOLIDAY_REMOVED: "removed a holiday",
+    EventType.SETTINGS_WORKING_DAYS: "changed the working-day rule",
 }
 
 

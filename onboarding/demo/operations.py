@@ -97,7 +97,7 @@ def _make_progress(plan: Plan, hire: User, manager: User | None, progress: str, 
             sign_off_item(item, manager, now)
         send_back_item(day30[-1], manager, "Please add the link to the summary you wrote.", now)
         record_self_assessment(plan, "day-30", hire, "I know the queue and the tools; phone escalations still feel new.", now)
-        record_check_in(plan, "day-30", manager, "on_track", "Good first month. Keep shadowing phone escalations.", now)
+        record_check_in(plan, "day-30", manager, "on track", "Good first month. Keep shadowing phone escalations.", now)
         for item in [i for i in leaves if i.phase_key == "day-60"][:1]:
             complete_item(item, hire, evidence_url="https://example.com/queue-week", now=now)
     elif progress == "behind":  # some of the first month done, the rest overdue
@@ -108,4 +108,4 @@ def _make_progress(plan: Plan, hire: User, manager: User | None, progress: str, 
             complete_item(item, hire, now=now)
             sign_off_item(item, manager, now)
         for key in dict.fromkeys(item.phase_key for item in leaves):
-            record_check_in(plan, key, manager, "on_track", "Met every goal of the phase.", now)
+            record_check_in(plan, key, manager, "on track", "Met every goal of the phase.", now)

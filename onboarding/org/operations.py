@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import func, select
 
 from onboarding.audit.record import record_event
+from onboarding.audit.types import EventType
 from onboarding.core.checks import check_date, clean_text
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
@@ -30,7 +31,7 @@ def set_working_days_only(flag: bool, actor: User | None, now: datetime) -> OrgS
         raise ServiceError("the working-day setting must be on or off")
     settings = org_settings()
     if settings.is_working_days_only != flag:
-        record_event(None, "settings.working_days", actor, now, old={"is_working_days_only": settings.is_working_days_only},
+        record_event(None, EventType.SETTINGS_WORKING_DAYS, actor, now, old={"is_working_days_only": settings.is_working_days_only},
                new={"is_working_days_only": flag})
         settings.is_working_days_only = flag
         db.session.flush()
@@ -50,7 +51,7 @@ def add_holiday(on: date, name: str, *, actor: User | None = None, now: datetime
     holiday = Holiday(on=on, name=name)
     db.session.add(holiday)
     db.session.flush()
-    record_event(None, "holiday.added", actor, now or datetime.now(timezone.utc), new={"on": on.isoformat(), "name": name})
+    record_event(None, EventType.HOLIDAY_ADDED, actor, now or datetime.now(timezone.utc), new={"on": on.isoformat(), "name": name})
     return holiday
 
 
@@ -62,7 +63,7 @@ def remove_holiday(holiday_id: int, *, actor: User | None = None, now: datetime 
         holiday = None
     if holiday is None:
         raise ServiceError("no such holiday")
-    record_event(None, "holiday.removed", actor, now or datetime.now(timezone.utc),
+    record_event(None, EventType.HOLIDAY_REMOVED, actor, now or datetime.now(timezone.utc),
            old={"on": holiday.on.isoformat(), "name": holiday.name})
     db.session.delete(holiday)
     db.session.flush()

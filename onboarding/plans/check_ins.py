@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from onboarding.audit.record import record_event
+from onboarding.audit.types import EventType
 from onboarding.core.checks import clean_text
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
@@ -35,12 +36,12 @@ def record_self_assessment(plan: Plan, phase_key: str, hire: User, text: str, no
     old = {"self_assessment": row.self_assessment}
     row.self_assessment, row.self_assessed_at = text, now
     db.session.flush()
-    record_event(plan, "checkin.self_assessed", hire, now, old=old, new={"phase": phase_key, "self_assessment": text})
+    record_event(plan, EventType.CHECKIN_SELF_ASSESSED, hire, now, old=old, new={"phase": phase_key, "self_assessment": text})
     return row
 
 
 def record_check_in(plan: Plan, phase_key: str, manager: User, status: str, notes: str, now: datetime) -> CheckIn:
-    """The manager's check-in at a phase end: on_track, at_risk or off_track, with notes, signed."""
+    """The manager's check-in at a phase end: on track, at risk or off track, with notes, signed."""
     check_active(plan)
     if status not in CHECKIN_STATUSES:
         raise ServiceError(f"the check-in status must be one of {', '.join(CHECKIN_STATUSES)}")
@@ -50,7 +51,7 @@ def record_check_in(plan: Plan, phase_key: str, manager: User, status: str, note
     row.status, row.notes = status, notes
     row.recorded_by_id, row.recorded_at = manager.id if manager else None, now
     db.session.flush()
-    record_event(plan, "checkin.recorded", manager, now, old=old, new={"phase": phase_key, "status": status, "notes": notes})
+    record_event(plan, EventType.CHECKIN_RECORDED, manager, now, old=old, new={"phase": phase_key, "status": status, "notes": notes})
     return row
 
 
@@ -63,5 +64,5 @@ def add_comment(plan: Plan, author: User, body: str, now: datetime, item: PlanIt
                       body=body, created_at=now)
     db.session.add(comment)
     db.session.flush()
-    record_event(plan, "comment.added", author, now, item=item, new={"comment_id": comment.id, "body": body})
+    record_event(plan, EventType.COMMENT_ADDED, author, now, item=item, new={"comment_id": comment.id, "body": body})
     return comment

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from onboarding.audit.record import record_event
+from onboarding.audit.types import EventType
 from onboarding.core.checks import check_date
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
@@ -66,7 +67,7 @@ def create_plan(*, hire: User, template_version: RoleTemplateVersion, start_on: 
 
         add(phase.get("milestones") or [], None)
     db.session.flush()
-    record_event(plan, "plan.created", actor, now, new={
+    record_event(plan, EventType.PLAN_CREATED, actor, now, new={
         "template": template_version.template.slug if template_version.template else None,
         "template_version": template_version.number, "start_on": start_on.isoformat(),
         "manager": manager.email if manager else None, "buddy": buddy.email if buddy else None,

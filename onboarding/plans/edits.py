@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from onboarding.audit.record import record_event
+from onboarding.audit.types import EventType
 from onboarding.core.checks import check_date, clean_text
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
@@ -72,7 +73,7 @@ def add_item(plan: Plan, phase_key: str, text: str, actor: User, now: datetime,
                     is_custom=True)
     db.session.add(item)
     db.session.flush()
-    record_event(plan, "item.added", actor, now, item=item,
+    record_event(plan, EventType.ITEM_ADDED, actor, now, item=item,
            new={"text": text, "phase": phase_key, "parent_id": parent.id if parent else None})
     refresh_parents(plan, item, actor, now)
     db.session.flush()
@@ -86,7 +87,7 @@ def edit_item_text(item: PlanItem, text: str, actor: User, now: datetime, *, exp
     text = clean_text(text, "item text", MAX_ITEM_TEXT)
     if text == item.text:
         return item
-    record_event(item.plan, "item.edited", actor, now, item=item, old={"text": item.text}, new={"text": text})
+    record_event(item.plan, EventType.ITEM_EDITED, actor, now, item=item, old={"text": item.text}, new={"text": text})
     item.text, item.is_custom = text, True
     db.session.flush()
     return item
@@ -109,7 +110,7 @@ def move_start_date(plan: Plan, new_start: date, actor: User | None, now: dateti
             item.due_on = due_on
             moved += 1
     plan.start_on = new_start
-    record_event(plan, "plan.start_moved", actor, now, old={"start_on": old_start.isoformat()},
+    record_event(plan, EventType.PLAN_START_MOVED, actor, now, old={"start_on": old_start.isoformat()},
            new={"start_on": new_start.isoformat(), "items_moved": moved})
     db.session.flush()
     return moved
@@ -133,6 +134,6 @@ def assign_plan_people(plan: Plan, *, manager: User | None, buddy: User | None, 
     plan.manager, plan.buddy = manager, buddy
     if manager is not None and plan.hire.manager_id is None:
         plan.hire.manager = manager
-    record_event(plan, "plan.people_changed", actor, now, old=old, new=new)
+    record_event(plan, EventType.PLAN_PEOPLE_CHANGED, actor, now, old=old, new=new)
     db.session.flush()
     return True

@@ -23,8 +23,9 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from onboarding.core.forms import MAX_ID, choices, version_field
+from onboarding.core.phases import CHECKIN_LABELS
 
-CHECKIN_CHOICES = choices([("on_track", "On track"), ("at_risk", "At risk"), ("off_track", "Off track")])
+CHECKIN_CHOICES = choices(CHECKIN_LABELS.items())
 
 
 class TickForm(FlaskForm):

@@ -15,11 +15,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onboarding.core.db import Base, UTCDateTime, utcnow
+from onboarding.core.phases import CheckInRating
 from onboarding.people.models import User
 from onboarding.roles.models import RoleTemplateVersion
 
 ITEM_STATES = ("open", "done", "signed_off", "waived")
-CHECKIN_STATUSES = ("on_track", "at_risk", "off_track")
+CHECKIN_STATUSES: tuple[str, ...] = tuple(CheckInRating)
 
 
 class Plan(Base):
@@ -97,7 +98,7 @@ class CheckIn(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     phase_key: Mapped[str] = mapped_column(String(20))
-    #: on_track, at_risk or off_track; empty until the manager records the check-in
+    #: a CheckInRating ("on track", "at risk", "off track"); empty until the manager records the check-in
     status: Mapped[str] = mapped_column(String(20), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     self_assessment: Mapped[str] = mapped_column(Text, default="")

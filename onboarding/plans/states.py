@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from onboarding.audit.record import record_event
+from onboarding.audit.types import EventType
 from onboarding.core.checks import check_evidence_url, clean_text
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
@@ -68,7 +69,7 @@ def refresh_parents(plan: Plan, start: PlanItem | Iterable[PlanItem], actor: Use
             parent.signed_off_at, parent.signed_off_by_id = now, actor.id if actor else None
         elif new_state == "open":
             parent.done_at = parent.done_by_id = parent.signed_off_at = parent.signed_off_by_id = None
-        record_event(plan, "item.derived", actor, now, item=parent, old={"state": old_state}, new={"state": new_state})
+        record_event(plan, EventType.ITEM_DERIVED, actor, now, item=parent, old={"state": old_state}, new={"state": new_state})
 
 
 def _leaf_descendants(item: PlanItem) -> list[PlanItem]:
@@ -99,7 +100,7 @@ def complete_item(item: PlanItem, actor: User, *, note: str = "", evidence_url: 
     item.state, item.note, item.evidence_url = "done", note, evidence_url
     item.done_at, item.done_by_id = now, actor.id if actor else None
     item.review_comment = ""
-    record_event(item.plan, "item.done", actor, now, item=item, old=old,
+    record_event(item.plan, EventType.ITEM_COMPLETED, actor, now, item=item, old=old,
            new={"state": "done", "note": note, "evidence_url": evidence_url})
     refresh_parents(item.plan, item, actor, now)
     db.session.flush()
@@ -115,7 +116,7 @@ def reopen_item(item: PlanItem, actor: User, *, now: datetime, expected_version=
     if item.state != "done":
         raise ServiceError(f"only a done item can be reopened; this one is {item.state.replace('_', ' ')}")
     item.state, item.done_at, item.done_by_id = "open", None, None
-    record_event(item.plan, "item.reopened", actor, now, item=item, old={"state": "done"}, new={"state": "open"})
+    record_event(item.plan, EventType.ITEM_REOPENED, actor, now, item=item, old={"state": "done"}, new={"state": "open"})
     refresh_parents(item.plan, item, actor, now)
     db.session.flush()
     return item
@@ -123,7 +124,7 @@ def reopen_item(item: PlanItem, actor: User, *, now: datetime, expected_version=
 
 def _sign_off_leaf(item: PlanItem, manager: User, now: datetime) -> None:
     item.state, item.signed_off_at, item.signed_off_by_id = "signed_off", now, manager.id if manager else None
-    record_event(item.plan, "item.signed_off", manager, now, item=item, old={"state": "done"}, new={"state": "signed_off"})
+    record_event(item.plan, EventType.ITEM_SIGNED_OFF, manager, now, item=item, old={"state": "done"}, new={"state": "signed_off"})
 
 
 def sign_off_item(item: PlanItem, manager: User, now: datetime, *, expected_version=None) -> int:
@@ -153,7 +154,7 @@ def send_back_item(item: PlanItem, manager: User, comment: str, now: datetime, *
     for leaf in done:
         leaf.state, leaf.review_comment, leaf.sent_back_at = "open", comment, now
         leaf.done_at = leaf.done_by_id = None
-        record_event(item.plan, "item.sent_back", manager, now, item=leaf, old={"state": "done"},
+        record_event(item.plan, EventType.ITEM_SENT_BACK, manager, now, item=leaf, old={"state": "done"},
                new={"state": "open", "review_comment": comment})
     if item not in done:  # a parent: its comment shows on it as well
         item.review_comment, item.sent_back_at = comment, now
@@ -189,7 +190,7 @@ def waive_item(item: PlanItem, actor: User, reason: str, now: datetime, *, expec
     for leaf in targets:
         old = {"state": leaf.state}
         leaf.state, leaf.waived_reason = "waived", reason
-        record_event(item.plan, "item.waived", actor, now, item=leaf, old=old, new={"state": "waived", "reason": reason})
+        record_event(item.plan, EventType.ITEM_WAIVED, actor, now, item=leaf, old=old, new={"state": "waived", "reason": reason})
     refresh_parents(item.plan, targets, actor, now)
     db.session.flush()
     return len(targets)

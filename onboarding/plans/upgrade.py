@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import update
 
 from onboarding.audit.record import record_event
+from onboarding.audit.types import EventType
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
 from onboarding.people.models import User
@@ -170,7 +171,7 @@ def upgrade_plan(plan: Plan, new_version: RoleTemplateVersion, actor: User | Non
     plan.template_version = new_version
     _rederive_all(plan, actor, now)
     summary = preview.as_dict()
-    record_event(plan, "plan.upgraded", actor, now, old={"template_version": old_number},
+    record_event(plan, EventType.PLAN_UPGRADED, actor, now, old={"template_version": old_number},
            new={"template_version": new_version.number, "added": summary["added"], "removed": summary["removed"],
                 "retained": summary["retained"]})
     db.session.flush()

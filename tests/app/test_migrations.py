@@ -40,3 +40,65 @@ def test_upgrade_matches_models_on_postgresql(postgres):
         downgrade(revision="base")
         from onboarding.extensions import db
         db.engine.dispose()
+
+
+def _rows_from_0001(conn) -> None:
+    """A database as revision 0001 left it: one plan with an "item.done" event and an "at_risk" check-in."""
+    from sqlalchemy import text
+
+    stamp = "2026-01-05 09:00:00"
+    conn.execute(text("INSERT INTO users (id, email, name, role, password_hash, timezone, digest_cadence, digest_hour,"
+                      " session_token, unsubscribe_version, calendar_token, is_active_account, created_at)"
+                      " VALUES (1, 'ada@example.com', 'Ada', 'hire', '', 'UTC', 'weekly', 9, 't', 0, 'c', true, :at)"),
+                 {"at": stamp})
+    conn.execute(text("INSERT INTO role_templates (id, slug, title, level, latest_number, created_at)"
+                      " VALUES (1, 'r', 'R', '', 1, :at)"), {"at": stamp})
+    conn.execute(text("INSERT INTO role_template_versions (id, template_id, number, content, content_hash, source,"
+                      " source_format, warnings, change_summary, created_at)"
+                      " VALUES (1, 1, 1, '{}', 'h', 's', 'text', '[]', '', :at)"), {"at": stamp})
+    conn.execute(text("INSERT INTO plans (id, hire_id, template_version_id, start_on, is_active, created_at)"
+                      " VALUES (1, 1, 1, '2026-01-05', true, :at)"), {"at": stamp})
+    conn.execute(text("INSERT INTO events (id, plan_id, kind, created_at) VALUES (1, 1, 'item.done', :at),"
+                      " (2, 1, 'item.signed_off', :at)"), {"at": stamp})
+    conn.execute(text("INSERT INTO check_ins (id, plan_id, phase_key, status, notes, self_assessment)"
+                      " VALUES (1, 1, 'day-30', 'at_risk', '', '')"))
+
+
+def _stored(url: str) -> tuple[list[str], list[str]]:
+    from sqlalchemy import text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            kinds = list(conn.scalars(text("SELECT kind FROM events ORDER BY id")))
+            ratings = list(conn.scalars(text("SELECT status FROM check_ins ORDER BY id")))
+    finally:
+        engine.dispose()
+    return kinds, ratings
+
+
+def _upgrade_with_data(url: str) -> None:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="0001")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        _rows_from_0001(conn)
+    engine.dispose()
+    with app.app_context():
+        upgrade()
+    assert _stored(url) == (["item.completed", "item.signed_off"], ["at risk"])
+    with app.app_context():
+        downgrade(revision="0001")
+    assert _stored(url) == (["item.done", "item.signed_off"], ["at_risk"])
+    with app.app_context():
+        from onboarding.extensions import db
+        db.engine.dispose()
+
+
+def test_0002_renames_stored_events_and_ratings_on_sqlite(tmp_path):
+    _upgrade_with_data(f"sqlite:///{tmp_path}/with-data.db")
+
+
+def test_0002_renames_stored_events_and_ratings_on_postgresql(postgres):
+    _upgrade_with_data(postgres.create_database("migration_data"))

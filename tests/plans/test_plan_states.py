@@ -55,7 +55,7 @@ def test_happy_path_open_done_signed_off(plan):
     sign_off_item(leaf, manager, NOW + timedelta(hours=1))
     db.session.commit()
     assert (leaf.state, leaf.signed_off_by_id) == ("signed_off", manager.id)
-    done, signed = events(plan, "item.done")[0], events(plan, "item.signed_off")[0]
+    done, signed = events(plan, "item.completed")[0], events(plan, "item.signed_off")[0]
     assert (done.actor_id, done.item_id, done.old_value["state"], done.new_value["state"]) == (
         hire.id, leaf.id, "open", "done")
     assert done.new_value["note"] == "Done with Sam as reviewer."
@@ -116,7 +116,7 @@ def test_reopen_a_done_item(plan):
     complete_item(leaf, plan.hire, now=NOW)
     reopen_item(leaf, plan.hire, now=NOW)
     assert (leaf.state, leaf.done_at) == ("open", None)
-    assert [e.kind for e in events(plan)][-2:] == ["item.done", "item.reopened"]
+    assert [e.kind for e in events(plan)][-2:] == ["item.completed", "item.reopened"]
 
 
 def test_waive_needs_a_reason(plan):
@@ -284,30 +284,30 @@ def test_finished_plans_are_read_only(plan):
 class TestCheckIns:
     def test_self_assessment_then_check_in(self, plan):
         record_self_assessment(plan, "day-30", plan.hire, "I know the queue well now.", NOW)
-        row = record_check_in(plan, "day-30", plan.manager, "at_risk", "Needs more ticket practice.", NOW)
+        row = record_check_in(plan, "day-30", plan.manager, "at risk", "Needs more ticket practice.", NOW)
         db.session.commit()
         assert (row.self_assessment, row.status, row.notes, row.recorded_by_id) == (
-            "I know the queue well now.", "at_risk", "Needs more ticket practice.", plan.manager_id)
+            "I know the queue well now.", "at risk", "Needs more ticket practice.", plan.manager_id)
         # Re-recording updates the same row; both changes are in the log with old and new.
-        record_check_in(plan, "day-30", plan.manager, "on_track", "Caught up.", NOW)
+        record_check_in(plan, "day-30", plan.manager, "on track", "Caught up.", NOW)
         db.session.commit()
         assert len(db.session.scalars(select(CheckIn)).all()) == 1
         recorded = events(plan, "checkin.recorded")
-        assert recorded[1].old_value == {"status": "at_risk", "notes": "Needs more ticket practice."}
-        assert recorded[1].new_value["status"] == "on_track"
+        assert recorded[1].old_value == {"status": "at risk", "notes": "Needs more ticket practice."}
+        assert recorded[1].new_value["status"] == "on track"
         with pytest.raises(ServiceError, match="already recorded"):
             record_self_assessment(plan, "day-30", plan.hire, "Late thoughts", NOW)
 
     @pytest.mark.parametrize("phase", ["long-term", "day-45", "", None])
     def test_only_dated_phases(self, plan, phase):
         with pytest.raises(ServiceError, match="dated phase"):
-            record_check_in(plan, phase, plan.manager, "on_track", "", NOW)
+            record_check_in(plan, phase, plan.manager, "on track", "", NOW)
         with pytest.raises(ServiceError, match="dated phase"):
             record_self_assessment(plan, phase, plan.hire, "text", NOW)
 
     @pytest.mark.parametrize("status", ["", "great", "ON_TRACK", None, 1])
     def test_status_is_one_of_three(self, plan, status):
-        with pytest.raises(ServiceError, match="on_track, at_risk, off_track"):
+        with pytest.raises(ServiceError, match="on track, at risk, off track"):
             record_check_in(plan, "day-30", plan.manager, status, "", NOW)
 
     def test_self_assessment_required(self, plan):
@@ -342,6 +342,6 @@ def test_every_change_is_logged_with_who_and_when(plan):
     complete_item(leaf, plan.hire, note="n", now=later)
     db.session.commit()
     event = events(plan)[-1]
-    assert (event.kind, event.actor_id, event.created_at, event.item_id) == ("item.done", plan.hire_id, later, leaf.id)
+    assert (event.kind, event.actor_id, event.created_at, event.item_id) == ("item.completed", plan.hire_id, later, leaf.id)
     assert event.old_value == {"state": "open", "note": "", "evidence_url": ""}
     assert date.fromisoformat("2026-03-05") == later.date()

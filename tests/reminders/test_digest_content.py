@@ -52,7 +52,7 @@ def org(person, make_plan):
     complete_item(item_named(plans["ada"], STATUS_PAGE), ada, now=earlier)
     send_back_item(item_named(plans["ada"], STATUS_PAGE), grace, "Add the link to the runbook, please.", earlier)
     # Gus's check-ins are recorded and all his work is signed off; he is still off.
-    record_check_in(plans["gus"], "day-30", grace, "on_track", "", earlier)
+    record_check_in(plans["gus"], "day-30", grace, "on track", "", earlier)
     db.session.add(OutboxMessage(to_addr="lost@example.com", subject="Old digest", text_body="x", html_body="x",
                                  headers={}, status="failed", last_error="550 5.1.1 No such user here",
                                  next_attempt_at=earlier, created_at=earlier))

@@ -206,7 +206,7 @@ def test_a_manager_sees_their_reports_check_ins(client, person, make_plan):
     grace = person("grace@example.com", name="Grace Hopper", role="manager")
     ada = person("ada@example.com", name="Ada Lovelace", manager=grace)
     plan = make_plan(hire=ada, manager=grace, start_on=date(2026, 1, 31))
-    record_check_in(plan, "day-30", grace, "on_track", "", NOW)
+    record_check_in(plan, "day-30", grace, "on track", "", NOW)
     db.session.commit()
     summaries = sorted(str(e["SUMMARY"]) for e in feed(client, grace).walk("VEVENT"))
     assert summaries == [

@@ -201,7 +201,7 @@ def test_self_assessment_before_the_check_in(org, client_as):
     manager_page = html(client_as(org.manager_a).get(f"/team/plans/{org.plan_a.id}"))
     assert "I learnt the &lt;queue&gt;." in manager_page
     # After the manager's check-in, the hire sees its outcome instead of the form.
-    record_check_in(item_by_text(org.plan_a, LEAF).plan, "day-30", org.manager_a, "at_risk", "Pair more.", NOW)
+    record_check_in(item_by_text(org.plan_a, LEAF).plan, "day-30", org.manager_a, "at risk", "Pair more.", NOW)
     db.session.commit()
     page = html(client.get("/plan"))
     assert "Your manager recorded:" in page and "At risk" in page and "Pair more." in page

@@ -110,7 +110,7 @@ def test_dashboard_query_count_does_not_grow_with_the_team(make_user, make_plan,
         for _ in range(n):
             plan = make_plan(manager=manager)
             complete_item(plan.items[1], plan.hire, now=NOW)
-            record_check_in(plan, "day-30", manager, "on_track", "", NOW)
+            record_check_in(plan, "day-30", manager, "on track", "", NOW)
             db.session.commit()
 
     def measure():
@@ -247,13 +247,13 @@ def test_check_in_form_with_kpis_and_high_performance_beside_it(org, client_as):
 def test_record_a_check_in(org, client_as):
     client = client_as(org.manager_a)
     url = f"/team/plans/{org.plan_a.id}/phases/day-30/check-in"
-    response = client.post(url, data={"day-30-status": "at_risk", "day-30-notes": "Needs <more> pairing."})
+    response = client.post(url, data={"day-30-status": "at risk", "day-30-notes": "Needs <more> pairing."})
     assert response.status_code == 302
     row = db.session.scalar(select(CheckIn).where(CheckIn.plan_id == org.plan_a.id))
-    assert (row.status, row.notes, row.recorded_by_id) == ("at_risk", "Needs <more> pairing.", org.manager_a.id)
+    assert (row.status, row.notes, row.recorded_by_id) == ("at risk", "Needs <more> pairing.", org.manager_a.id)
     page = html(client.get(f"/team/plans/{org.plan_a.id}"))
     assert "Update check-in" in page
-    assert '<input checked id="day-30-status-1" name="day-30-status" required type="radio" value="at_risk">' in page
+    assert '<input checked id="day-30-status-1" name="day-30-status" required type="radio" value="at risk">' in page
     assert "Needs &lt;more&gt; pairing." in html(client_as(org.hire_a).get("/plan"))
 
 
@@ -261,7 +261,7 @@ def test_record_a_check_in(org, client_as):
     {},
     {"day-30-status": "excellent"},
     {"day-30-status": ""},
-    {"day-30-status": "on_track", "day-30-notes": "n" * 5001},
+    {"day-30-status": "on track", "day-30-notes": "n" * 5001},
 ])
 def test_a_bad_check_in_is_refused(org, client_as, data):
     before = snapshot()
@@ -274,6 +274,6 @@ def test_a_bad_check_in_is_refused(org, client_as, data):
 def test_check_in_for_a_phase_that_is_not_dated(org, client_as):
     before = snapshot()
     response = client_as(org.manager_a).post(f"/team/plans/{org.plan_a.id}/phases/long-term/check-in",
-                                             data={"long-term-status": "on_track"})
+                                             data={"long-term-status": "on track"})
     assert response.status_code == 400
     assert snapshot() == before

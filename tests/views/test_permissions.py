@@ -101,7 +101,7 @@ ROUTES = [
     Route("manager.sign_off_all", "POST", lambda c: f"/team/plans/{c.plan_a.id}/phases/day-60/sign-off",
           reviewers_a("POST")),
     Route("manager.check_in", "POST", lambda c: f"/team/plans/{c.plan_a.id}/phases/day-30/check-in",
-          reviewers_a("POST"), lambda c: {"day-30-status": "on_track", "day-30-notes": "Good start."}),
+          reviewers_a("POST"), lambda c: {"day-30-status": "on track", "day-30-notes": "Good start."}),
     # --- the admin's writes ---
     Route("admin.hire_new", "POST", lambda c: "/admin/plans/new", admins("POST"),
           lambda c: {"email": "new@example.com", "name": "New Person", "role": "support-engineer",

@@ -1,0 +1,38 @@
+"""Every kind of event the audit log records, defined once.
+
+The first seven are DESIGN's webhook event types (a contract: outside systems subscribe to them by
+these names); the rest are recorded and shown in a plan's history but not sent out.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    PLAN_CREATED = "plan.created"
+    ITEM_COMPLETED = "item.completed"
+    ITEM_REOPENED = "item.reopened"
+    ITEM_SIGNED_OFF = "item.signed_off"
+    ITEM_SENT_BACK = "item.sent_back"
+    CHECKIN_RECORDED = "checkin.recorded"
+    PLAN_COMPLETED = "plan.completed"
+
+    PLAN_START_MOVED = "plan.start_moved"
+    PLAN_UPGRADED = "plan.upgraded"
+    PLAN_PEOPLE_CHANGED = "plan.people_changed"
+    ITEM_WAIVED = "item.waived"
+    ITEM_DERIVED = "item.derived"
+    ITEM_ADDED = "item.added"
+    ITEM_EDITED = "item.edited"
+    CHECKIN_SELF_ASSESSED = "checkin.self_assessed"
+    COMMENT_ADDED = "comment.added"
+    HOLIDAY_ADDED = "holiday.added"
+    HOLIDAY_REMOVED = "holiday.removed"
+    SETTINGS_WORKING_DAYS = "settings.working_days"
+
+
+#: the types a webhook endpoint can subscribe to (DESIGN, "API and integrations")
+WEBHOOK_TYPES: tuple[str, ...] = (
+    EventType.PLAN_CREATED, EventType.ITEM_COMPLETED, EventType.ITEM_REOPENED, EventType.ITEM_SIGNED_OFF,
+    EventType.ITEM_SENT_BACK, EventType.CHECKIN_RECORDED, EventType.PLAN_COMPLETED,
+)
