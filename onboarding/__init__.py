@@ -35,8 +35,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     for module in MODEL_MODULES:
         importlib.import_module(module)
+    from onboarding.core.phases import PhaseConverter
     from onboarding.extensions import csrf, db, login_manager, migrate
 
+    app.url_map.converters["phase"] = PhaseConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

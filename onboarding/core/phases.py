@@ -122,3 +122,20 @@ class CheckInRating(StrEnum):
 CHECKIN_LABELS: dict[str, str] = {
     CheckInRating.ON_TRACK: "On track", CheckInRating.AT_RISK: "At risk", CheckInRating.OFF_TRACK: "Off track",
 }
+
+
+class PhaseConverter:
+    """URL converter `<phase:key>`: matches only real phase keys, so an unknown one is a 404."""
+
+    regex = "|".join(PHASE_ORDER)
+    part_isolating = True
+    weight = 100
+
+    def __init__(self, url_map, *args, **kwargs):
+        self.map = url_map
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value

@@ -8,11 +8,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from onboarding.core.phases import standard_due
+from onboarding.core.phases import phase_rank, standard_due
 from onboarding.extensions import db
 from onboarding.org.models import Holiday, OrgSettings
 from onboarding.roles.models import RoleTemplateVersion
-from onboarding.roles.operations import PHASE_ORDER
 
 
 def add_months(d: date, n: int) -> date:
@@ -86,4 +85,4 @@ def phase_due(version: RoleTemplateVersion, phase_key: str) -> dict | None:
 def dated_phases(version: RoleTemplateVersion) -> list[dict]:
     """The template's phases that become checklist items, in phase order (long-term is guidance)."""
     phases = [p for p in version.phases if p.get("due")]
-    return sorted(phases, key=lambda p: PHASE_ORDER.index(p["key"]) if p.get("key") in PHASE_ORDER else 99)
+    return sorted(phases, key=lambda p: phase_rank(p.get("key", "")))

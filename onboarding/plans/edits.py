@@ -8,6 +8,7 @@ from onboarding.audit.record import record_event
 from onboarding.audit.types import EventType
 from onboarding.core.checks import check_date, clean_text
 from onboarding.core.errors import ServiceError
+from onboarding.core.phases import phase_rank
 from onboarding.extensions import db
 from onboarding.people.models import User
 from onboarding.plans.checks import (
@@ -20,7 +21,6 @@ from onboarding.plans.due_dates import due_offsets, load_calendar, phase_due
 from onboarding.plans.models import Plan, PlanItem
 from onboarding.plans.reading import children_map, plan_phase_keys
 from onboarding.plans.states import has_children, refresh_parents
-from onboarding.roles.operations import PHASE_ORDER
 
 
 def _position_after(plan: Plan, phase_key: str, parent: PlanItem | None) -> int:
@@ -29,8 +29,8 @@ def _position_after(plan: Plan, phase_key: str, parent: PlanItem | None) -> int:
     if parent is not None:
         block = [parent] + _descendants(parent, children_map(items))
     else:
-        rank = PHASE_ORDER.index(phase_key) if phase_key in PHASE_ORDER else 99
-        block = [i for i in items if (PHASE_ORDER.index(i.phase_key) if i.phase_key in PHASE_ORDER else 99) <= rank]
+        rank = phase_rank(phase_key)
+        block = [i for i in items if phase_rank(i.phase_key) <= rank]
     low = max((i.position for i in block), default=0)
     higher = [i.position for i in items if i.position > low]
     high = min(higher) if higher else low + 2 * POSITION_STEP

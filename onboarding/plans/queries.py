@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from onboarding.audit.models import Event
+from onboarding.core.phases import NEEDS_ATTENTION, STATUS_RANK, phase_name, phase_rank
 from onboarding.extensions import db
 from onboarding.people.models import User
 from onboarding.plans.access import visible_plans_stmt
@@ -21,32 +22,12 @@ from onboarding.plans.status import (
     progress_for_plans,
 )
 from onboarding.roles.models import RoleTemplate, RoleTemplateVersion
-from onboarding.roles.operations import PHASE_ORDER
-
-#: short names of the phases, for badges and column headings
-PHASE_NAMES = {
-    "day-30": "30 days", "day-60": "60 days", "day-90": "90 days",
-    "month-6": "6 months", "month-12": "12 months", "long-term": "Long term",
-}
-
 
 #: how many open items "Due next" lists
 DUE_NEXT_COUNT = 5
 
 
 TEAM_SORTS = ("attention", "status", "name", "start", "waiting")
-
-
-#: severity order of the ramp statuses (most in need of attention first)
-STATUS_RANK = {"overdue": 0, "at risk": 1, "on track": 2, "complete": 3}
-
-
-def phase_name(key: str) -> str:
-    return PHASE_NAMES.get(key, key)
-
-
-def _phase_rank(key: str) -> int:
-    return PHASE_ORDER.index(key) if key in PHASE_ORDER else 99
 
 
 @dataclass
@@ -224,7 +205,7 @@ class ReportRow:
 
     @property
     def phases(self) -> list[PhaseProgress]:
-        return sorted(self.progress.phases.values(), key=lambda p: _phase_rank(p.key))
+        return sorted(self.progress.phases.values(), key=lambda p: phase_rank(p.key))
 
     @property
     def status_label(self) -> str:
@@ -237,7 +218,7 @@ class ReportRow:
     @property
     def attention(self) -> int:
         """0 overdue, 1 at risk, 2 waiting for sign-off, 3 on track, 4 complete."""
-        if self.status in ("overdue", "at risk"):
+        if self.status in NEEDS_ATTENTION:
             return STATUS_RANK[self.status]
         if self.waiting:
             return 2
@@ -257,7 +238,7 @@ def _sort_key(sort: str):
 
 def phase_columns(reports: list[ReportRow]) -> list[str]:
     """The dated phases any of these reports has, in order (the dashboard's progress columns)."""
-    return sorted({key for r in reports for key in r.progress.phases}, key=_phase_rank)
+    return sorted({key for r in reports for key in r.progress.phases}, key=phase_rank)
 
 
 def team_overview(manager: User, today: date, sort: str = "attention") -> list[ReportRow]:

@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import select
 
 from onboarding.core.errors import ServiceError
+from onboarding.core.phases import phase_rank
 from onboarding.extensions import db
 from onboarding.people.operations import get_user_by_email
 from onboarding.plans.due_dates import (
@@ -18,7 +19,6 @@ from onboarding.plans.due_dates import (
 )
 from onboarding.plans.models import Plan, PlanItem
 from onboarding.plans.status import progress_for_plans
-from onboarding.roles.operations import PHASE_ORDER
 
 
 def children_map(items: Iterable[PlanItem]) -> dict[int | None, list[PlanItem]]:
@@ -32,7 +32,7 @@ def children_map(items: Iterable[PlanItem]) -> dict[int | None, list[PlanItem]]:
 def plan_phase_keys(plan: Plan) -> list[str]:
     """The plan's dated phases in order: the template's, plus any that still hold items."""
     keys = {p["key"] for p in dated_phases(plan.template_version)} | {i.phase_key for i in plan.items}
-    return sorted(keys, key=lambda k: PHASE_ORDER.index(k) if k in PHASE_ORDER else 99)
+    return sorted(keys, key=phase_rank)
 
 
 def plan_as_json(plan: Plan, *, today: date | None = None) -> dict:

@@ -12,14 +12,14 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import aliased
 
+from onboarding.core.phases import CLOSED_STATES, DONE_STATES, RampStatus
 from onboarding.extensions import db
 from onboarding.plans.models import PlanItem
 
-STATUSES = ("complete", "overdue", "at risk", "on track")
+#: the statuses a plan can have today (DESIGN also names "not started"; see ramp_status)
+STATUSES: tuple[str, ...] = (RampStatus.COMPLETE, RampStatus.OVERDUE, RampStatus.AT_RISK, RampStatus.ON_TRACK)
 #: a phase due within this many days with less than half of its items done puts a plan at risk
 AT_RISK_DAYS = 7
-DONE_STATES = ("done", "signed_off", "waived")
-CLOSED_STATES = ("signed_off", "waived")
 
 
 @dataclass
@@ -107,14 +107,14 @@ def ramp_status(progress: PlanProgress, today: date) -> str:
     """complete / overdue / at risk / on track, as DESIGN.md defines them."""
     phases = progress.phases.values()
     if phases and all(p.closed == p.total for p in phases):
-        return "complete"
+        return RampStatus.COMPLETE
     if any(p.overdue for p in phases):
-        return "overdue"
+        return RampStatus.OVERDUE
     soon = today + timedelta(days=AT_RISK_DAYS)
     for p in phases:
         if p.due_on is not None and today <= p.due_on <= soon and p.total and p.done * 2 < p.total:
-            return "at risk"
-    return "on track"
+            return RampStatus.AT_RISK
+    return RampStatus.ON_TRACK
 
 
 def _chunks(values: list, size: int):

@@ -13,6 +13,7 @@ from sqlalchemy import update
 from onboarding.audit.record import record_event
 from onboarding.audit.types import EventType
 from onboarding.core.errors import ServiceError
+from onboarding.core.phases import phase_rank
 from onboarding.extensions import db
 from onboarding.people.models import User
 from onboarding.plans.checks import POSITION_STEP, check_active
@@ -21,7 +22,6 @@ from onboarding.plans.models import Comment, Plan, PlanItem
 from onboarding.plans.reading import children_map
 from onboarding.plans.states import refresh_parents
 from onboarding.roles.models import RoleTemplateVersion
-from onboarding.roles.operations import PHASE_ORDER
 
 logger = logging.getLogger(__name__)
 
@@ -181,8 +181,7 @@ def upgrade_plan(plan: Plan, new_version: RoleTemplateVersion, actor: User | Non
 
 def _phase_sorted(order: list[PlanItem]) -> list[PlanItem]:
     """Stable sort of a parent-before-children order by phase, keeping each subtree with its root."""
-    rank = {key: n for n, key in enumerate(PHASE_ORDER)}
-    return sorted(order, key=lambda i: rank.get(i.phase_key, 99))
+    return sorted(order, key=lambda i: phase_rank(i.phase_key))
 
 
 def _rederive_all(plan: Plan, actor: User | None, now: datetime) -> None:

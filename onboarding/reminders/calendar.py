@@ -14,12 +14,12 @@ from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
-from onboarding.core.phases import phase_label
+from onboarding.core.phases import DONE_STATES, phase_label
 from onboarding.extensions import db
 from onboarding.outbox.channels.email import sender_domain
 from onboarding.people.models import User
 from onboarding.plans.models import CheckIn, Plan, PlanItem
-from onboarding.plans.status import DONE_STATES, leaf_items_condition
+from onboarding.plans.status import leaf_items_condition
 from onboarding.reminders.compose import Links, item_label
 
 

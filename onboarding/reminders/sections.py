@@ -8,13 +8,12 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import aliased
 
+from onboarding.core.phases import CLOSED_STATES, DONE_STATES, NEEDS_ATTENTION
 from onboarding.extensions import db
 from onboarding.outbox.models import OutboxMessage
 from onboarding.people.models import User
 from onboarding.plans.models import CheckIn, Plan, PlanItem
 from onboarding.plans.status import (
-    CLOSED_STATES,
-    DONE_STATES,
     PhaseProgress,
     PlanProgress,
     leaf_items_condition,
@@ -152,7 +151,7 @@ def _manager_section(content: DigestContent, plan_id: int, hire_name: str, rows:
             phase.overdue += total - done
         phase.due_on = due_on if phase.due_on is None or due_on > phase.due_on else phase.due_on
     status = ramp_status(progress, today)
-    if status in ("overdue", "at risk"):
+    if status in NEEDS_ATTENTION:
         content.attention.append(ReportLine(hire_name, status, progress.overdue))
 
 

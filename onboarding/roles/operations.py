@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from onboarding.core.errors import ServiceError
+from onboarding.core.phases import PHASE_ORDER
 from onboarding.extensions import db
 from onboarding.people.models import User
 from onboarding.roles.models import RoleTemplate, RoleTemplateVersion
@@ -20,7 +21,6 @@ logger = logging.getLogger(__name__)
 
 #: the parts of a role dict that make up a template's content (not where it came from)
 CONTENT_KEYS = ("title", "level", "summary", "phases", "guidance", "kpis")
-PHASE_ORDER = ("day-30", "day-60", "day-90", "month-6", "month-12", "long-term")
 MAX_MILESTONE_LENGTH = 2000
 MAX_MILESTONES = 500
 

@@ -12,6 +12,7 @@ from onboarding.admin.blueprint import bp
 from onboarding.core import clock
 from onboarding.core.errors import ServiceError
 from onboarding.core.forms import choices
+from onboarding.core.phases import phase_name
 from onboarding.core.web import (
     Problem,
     form_errors,
@@ -41,12 +42,7 @@ from onboarding.plans.forms import (
     WaiveForm,
 )
 from onboarding.plans.models import Plan
-from onboarding.plans.queries import (
-    PlanFilters,
-    admin_plan_rows,
-    phase_name,
-    plan_overview,
-)
+from onboarding.plans.queries import PlanFilters, admin_plan_rows, plan_overview
 from onboarding.plans.states import waive_item
 from onboarding.plans.status import STATUSES
 from onboarding.plans.upgrade import preview_upgrade, upgrade_plan

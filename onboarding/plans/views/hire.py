@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from onboarding.core import clock
+from onboarding.core.phases import phase_name
 from onboarding.core.web import CONFLICT_TEXT, Problem, form_errors, run_action
 from onboarding.extensions import db
 from onboarding.plans.access import get_item_or_404, get_plan_or_404, visible_plans_stmt
 from onboarding.plans.check_ins import record_self_assessment
 from onboarding.plans.forms import SelfAssessmentForm, TickForm
 from onboarding.plans.models import Plan
-from onboarding.plans.queries import buddied_plans, phase_name, plan_overview
+from onboarding.plans.queries import buddied_plans, plan_overview
 from onboarding.plans.states import complete_item, reopen_item
-from onboarding.roles.operations import PHASE_ORDER
 
 logger = logging.getLogger(__name__)
 
@@ -95,13 +95,11 @@ def tick(item_id: int):
     return redirect(url_for("hire.my_plan", _anchor=f"item-{item.id}"))
 
 
-@bp.post("/<int:plan_id>/phases/<phase_key>/self-assessment")
+@bp.post("/<int:plan_id>/phases/<phase:phase_key>/self-assessment")
 def self_assess(plan_id: int, phase_key: str):
     """The hire's own view of a phase, written before the manager's check-in."""
     user = current_user._get_current_object()
     plan = get_plan_or_404(user, plan_id, action="self_assess")
-    if phase_key not in PHASE_ORDER:
-        abort(404)
     form = SelfAssessmentForm(prefix=phase_key)
     if not form.validate():
         return _render(plan, Problem(form_errors(form), phase=phase_key), form)

@@ -3,26 +3,24 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from onboarding.core import clock
 from onboarding.core.forms import ConfirmForm
+from onboarding.core.phases import PHASE_ORDER, phase_name
 from onboarding.core.security import role_required
 from onboarding.core.web import Problem, form_errors, run_action
 from onboarding.plans.access import get_item_or_404, get_plan_or_404
 from onboarding.plans.check_ins import record_check_in
 from onboarding.plans.forms import CheckInForm, SendBackForm, SignOffForm
 from onboarding.plans.queries import (
-    PHASE_NAMES,
     TEAM_SORTS,
     phase_columns,
-    phase_name,
     plan_overview,
     team_overview,
 )
 from onboarding.plans.states import send_back_item, sign_off_item, sign_off_phase
-from onboarding.roles.operations import PHASE_ORDER
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +49,7 @@ def dashboard():
     today = clock.today_for(user)
     reports = team_overview(user, today, sort)
     return render_template("manager/dashboard.html", reports=reports, sort=sort, sorts=SORT_LABELS, today=today,
-                           phase_keys=phase_columns(reports), phase_labels=PHASE_NAMES)
+                           phase_keys=phase_columns(reports), phase_labels={key: phase_name(key) for key in PHASE_ORDER})
 
 
 def _render(plan, problem: Problem | None = None, checkin_form: CheckInForm | None = None):
@@ -113,13 +111,11 @@ def send_back(item_id: int):
     return _back(item.plan_id, f"item-{item.id}")
 
 
-@bp.post("/plans/<int:plan_id>/phases/<phase_key>/sign-off")
+@bp.post("/plans/<int:plan_id>/phases/<phase:phase_key>/sign-off")
 def sign_off_all(plan_id: int, phase_key: str):
     """Sign off every done item of one phase at once."""
     user = current_user._get_current_object()
     plan = get_plan_or_404(user, plan_id, action="sign_off")
-    if phase_key not in PHASE_ORDER:
-        abort(404)
     form = ConfirmForm()
     if not form.validate():
         return _render(plan, Problem(form_errors(form), phase=phase_key))
@@ -133,13 +129,11 @@ def sign_off_all(plan_id: int, phase_key: str):
     return _back(plan.id, f"phase-{phase_key}")
 
 
-@bp.post("/plans/<int:plan_id>/phases/<phase_key>/check-in")
+@bp.post("/plans/<int:plan_id>/phases/<phase:phase_key>/check-in")
 def check_in(plan_id: int, phase_key: str):
     """Record the check-in at a phase end: on track, at risk or off track, with notes."""
     user = current_user._get_current_object()
     plan = get_plan_or_404(user, plan_id, action="check_in")
-    if phase_key not in PHASE_ORDER:
-        abort(404)
     form = CheckInForm(prefix=phase_key)
     if not form.validate():
         return _render(plan, Problem(form_errors(form), phase=phase_key), form)
