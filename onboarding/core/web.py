@@ -33,6 +33,10 @@ class Problem:
     def is_conflict(self) -> bool:
         return self.status == 409
 
+    def after(self, prefix: str) -> str:
+        """The message as the rest of a sentence: "Not added: " + "no person with ..."."""
+        return prefix + self.message[:1].lower() + self.message[1:]
+
 
 def form_errors(form: FlaskForm) -> str:
     """A form's errors as one sentence (CSRF failures included)."""

@@ -1,11 +1,10 @@
 """`onboarding demo`: a demo organisation to explore the app with."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-
 import click
 from flask import Flask
 
+from onboarding.core import clock
 from onboarding.core.cli import fail
 from onboarding.core.errors import ServiceError
 from onboarding.demo.operations import build_demo, demo_logins
@@ -16,7 +15,7 @@ from onboarding.extensions import db
 def demo():
     """Create a demo organisation (people, roles, hires at different points of their ramp) and print the logins."""
     try:
-        created = build_demo(today=date.today(), now=datetime.now(timezone.utc))
+        created = build_demo(today=clock.now().date(), now=clock.now())
     except ServiceError as exc:
         db.session.rollback()
         fail(str(exc))

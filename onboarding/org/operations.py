@@ -1,7 +1,7 @@
 """The organisation's settings: the working-day rule and the holiday list."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
@@ -42,7 +42,7 @@ def list_holidays() -> list[Holiday]:
     return list(db.session.scalars(select(Holiday).order_by(Holiday.on)))
 
 
-def add_holiday(on: date, name: str, *, actor: User | None = None, now: datetime | None = None) -> Holiday:
+def add_holiday(on: date, name: str, *, now: datetime, actor: User | None = None) -> Holiday:
     """Add a day off to the organisation's holiday list (unique per date)."""
     on = check_date(on, "holiday date")
     name = clean_text(name, "holiday name", MAX_HOLIDAY_NAME)
@@ -51,11 +51,11 @@ def add_holiday(on: date, name: str, *, actor: User | None = None, now: datetime
     holiday = Holiday(on=on, name=name)
     db.session.add(holiday)
     db.session.flush()
-    record_event(None, EventType.HOLIDAY_ADDED, actor, now or datetime.now(timezone.utc), new={"on": on.isoformat(), "name": name})
+    record_event(None, EventType.HOLIDAY_ADDED, actor, now, new={"on": on.isoformat(), "name": name})
     return holiday
 
 
-def remove_holiday(holiday_id: int, *, actor: User | None = None, now: datetime | None = None) -> None:
+def remove_holiday(holiday_id: int, *, now: datetime, actor: User | None = None) -> None:
     """Take a day off the holiday list."""
     try:
         holiday = db.session.get(Holiday, int(holiday_id)) if 0 < int(holiday_id) < 2**31 else None
@@ -63,7 +63,7 @@ def remove_holiday(holiday_id: int, *, actor: User | None = None, now: datetime 
         holiday = None
     if holiday is None:
         raise ServiceError("no such holiday")
-    record_event(None, EventType.HOLIDAY_REMOVED, actor, now or datetime.now(timezone.utc),
+    record_event(None, EventType.HOLIDAY_REMOVED, actor, now,
            old={"on": holiday.on.isoformat(), "name": holiday.name})
     db.session.delete(holiday)
     db.session.flush()

@@ -13,9 +13,9 @@ from flask import (
 from sqlalchemy import func, select
 
 from onboarding.core import clock
-from onboarding.core.errors import ServiceError
 from onboarding.core.forms import ConfirmForm
 from onboarding.core.security import admin_required
+from onboarding.core.web import run_action
 from onboarding.extensions import db
 from onboarding.outbox.channels.email import smtp_configured
 from onboarding.outbox.models import OutboxMessage
@@ -56,11 +56,9 @@ def retry(message_id: int):
     if not form.validate_on_submit():
         abort(400)
     message = db.get_or_404(OutboxMessage, message_id)
-    try:
-        retry_message(message, clock.now())
-    except ServiceError as exc:
-        flash(str(exc).capitalize() + ".", "error")
+    _, problem = run_action(lambda: retry_message(message, clock.now()))
+    if problem:
+        flash(problem.message, "error")
         return redirect(url_for("outbox.index"))
-    db.session.commit()
     flash(f"The message to {message.to_addr} is queued again.", "success")
     return redirect(url_for("outbox.index"))

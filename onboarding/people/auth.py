@@ -1,8 +1,6 @@
 """Signing in and out, changing one's password."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import (
     Blueprint,
     current_app,
@@ -15,6 +13,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash
 
+from onboarding.core import clock
 from onboarding.core.errors import ServiceError
 from onboarding.core.security import is_safe_next, same_secret
 from onboarding.extensions import db, login_manager
@@ -38,7 +37,7 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         email = form.email.data.strip().lower()
         addr = request.remote_addr or "unknown"
         if is_login_blocked(email, addr, now=now, config=current_app.config):

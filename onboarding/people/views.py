@@ -8,8 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from onboarding.admin.blueprint import bp
-from onboarding.core.errors import ServiceError
-from onboarding.core.web import page_arg
+from onboarding.core.web import page_arg, run_action
 from onboarding.extensions import db
 from onboarding.people.forms import PersonForm
 from onboarding.people.models import User
@@ -25,15 +24,12 @@ def people():
     form = PersonForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            person = create_user(
-                email=form.email.data, name=form.name.data, role=form.role.data, password=form.password.data or None,
-                manager_email=form.manager_email.data or None, timezone=form.timezone.data,
-            )
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(f"Not added: {exc}.", "error")
+        person, problem = run_action(lambda: create_user(
+            email=form.email.data, name=form.name.data, role=form.role.data, password=form.password.data or None,
+            manager_email=form.manager_email.data or None, timezone=form.timezone.data,
+        ))
+        if problem:
+            flash(problem.after("Not added: "), "error")
             status = 400
         else:
             flash(f"Added {person.name} ({person.email}).", "success")

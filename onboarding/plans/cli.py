@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -11,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from onboarding.core import clock
 from onboarding.core.checks import parse_date
 from onboarding.core.cli import fail
 from onboarding.core.errors import ServiceError
@@ -39,7 +39,7 @@ plans = AppGroup("plans", help="Look at hires' plans.")
               help="IANA time zone for a new person, e.g. Europe/Paris.")
 def add_hire(email, name, slug, start, manager_email, buddy_email, timezone_name):
     """Create a hire and their plan (a person who already exists keeps their account and gets the plan)."""
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     try:
         start_on = parse_date(start)
         template = get_template_by_slug((slug or "").strip().lower())
@@ -94,7 +94,7 @@ def import_hires(path: Path):
         fail(f"{path.name}: {exc}")
     if not rows:
         fail(f"{path.name}: the file has a header row but no hires")
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     roles = _role_lookup()
     added, skipped, failed, warnings = [], [], [], []
     for row in rows:
@@ -140,7 +140,7 @@ def import_hires(path: Path):
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (a stable shape for scripts).")
 def show_plan(email, as_json):
     """Show one hire's plan: phases, items with due dates and state, sub-items, ramp status."""
-    today = datetime.now(timezone.utc).date()
+    today = clock.now().date()
     try:
         plan = plan_for_email(email)
     except ServiceError as exc:

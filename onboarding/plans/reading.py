@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, timezone
+from datetime import date
 
 from sqlalchemy import select
 
@@ -35,9 +35,8 @@ def plan_phase_keys(plan: Plan) -> list[str]:
     return sorted(keys, key=phase_rank)
 
 
-def plan_as_json(plan: Plan, *, today: date | None = None) -> dict:
+def plan_as_json(plan: Plan, *, today: date) -> dict:
     """The `onboarding plans show EMAIL --json` document (a contract: keep the keys as DESIGN.md has them)."""
-    today = today or datetime.now(timezone.utc).date()
     status = progress_for_plans([plan.id], today)[plan.id].status
     cal = load_calendar()
     kids = children_map(plan.items)

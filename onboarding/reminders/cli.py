@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
+from onboarding.core import clock
 from onboarding.core.cli import fail
 from onboarding.extensions import db
 from onboarding.outbox.models import OutboxMessage
@@ -18,7 +19,7 @@ digests = AppGroup("digests", help="Reminder digests: build what is due and deli
 def parse_now(value: str | None) -> datetime:
     """An ISO 8601 moment; without an offset it is read as UTC."""
     if not value:
-        return datetime.now(timezone.utc)
+        return clock.now()
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:

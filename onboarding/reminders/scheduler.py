@@ -19,6 +19,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
+from onboarding.core import clock
+
 logger = logging.getLogger(__name__)
 
 DIGEST_MINUTES = 15
@@ -37,7 +39,7 @@ def digest_round(app: Flask) -> None:
     from onboarding.reminders.build import build_digests
 
     with app.app_context():
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         build_digests(now)
         deliver_outbox(now)
 
@@ -47,7 +49,7 @@ def outbox_round(app: Flask) -> None:
     from onboarding.outbox.delivery import deliver_outbox
 
     with app.app_context():
-        deliver_outbox(datetime.now(timezone.utc))
+        deliver_outbox(clock.now())
 
 
 def make_scheduler(app: Flask, *, now: datetime | None = None) -> BlockingScheduler:

@@ -15,8 +15,8 @@ from flask import (
 from flask_login import current_user, login_required
 
 from onboarding.core import clock
-from onboarding.core.errors import ServiceError
-from onboarding.extensions import csrf, db
+from onboarding.core.web import run_action
+from onboarding.extensions import csrf
 from onboarding.reminders.calendar import build_calendar
 from onboarding.reminders.compose import Links
 from onboarding.reminders.forms import (
@@ -59,14 +59,11 @@ def preferences():
     if user.timezone not in choice_values(zones):  # an alias set elsewhere, e.g. "US/Eastern"
         form.timezone.choices = choices([(user.timezone, user.timezone)]) + zones
     if form.validate_on_submit():
-        try:
-            update_preferences(user, timezone=form.timezone.data, cadence=form.cadence.data,
-                               send_hour=form.send_hour.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.timezone.errors.append(str(exc))
+        _, problem = run_action(lambda: update_preferences(user, timezone=form.timezone.data, cadence=form.cadence.data,
+                                                             send_hour=form.send_hour.data))
+        if problem:
+            form.timezone.errors.append(problem.message)
         else:
-            db.session.commit()
             flash("Your digest preferences are saved.", "success")
             return redirect(url_for("mail.preferences"))
     elif not form.is_submitted():
@@ -85,8 +82,7 @@ def new_calendar_link():
     form = CalendarLinkForm()
     if not form.validate_on_submit():
         abort(400)
-    regenerate_calendar_token(current_user._get_current_object())
-    db.session.commit()
+    run_action(lambda: regenerate_calendar_token(current_user._get_current_object()))
     flash("You have a new calendar link; the old one no longer works. Update your calendar app.", "success")
     return redirect(url_for("mail.preferences") + "#calendar")
 
@@ -104,8 +100,7 @@ def unsubscribe(token: str):
         return render_template("mail/unsubscribe.html", problem=TOKEN_PROBLEMS[exc.reason], step="invalid"), 400
     if request.method == "GET":
         return render_template("mail/unsubscribe.html", step="confirm", email=user.email, token=token)
-    changed = stop_digests(user)
-    db.session.commit()
+    changed, _ = run_action(lambda: stop_digests(user))
     return render_template("mail/unsubscribe.html", step="done", email=user.email, changed=changed)
 
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from onboarding.core import clock
 from onboarding.core.cli import fail
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
@@ -35,7 +35,7 @@ def import_roles(paths, dry_run, as_json):
     parsed, errors = read_paths(paths, max_bytes=current_app.config["IMPORT_MAX_BYTES"])
     imported = []
     if not dry_run:
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         for role in parsed:
             data = role.to_dict()
             try:

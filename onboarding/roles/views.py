@@ -18,6 +18,7 @@ from sqlalchemy import select
 from onboarding.admin.blueprint import bp
 from onboarding.core import clock
 from onboarding.core.errors import ServiceError
+from onboarding.core.web import run_action, signed_in_user
 from onboarding.extensions import db
 from onboarding.people.models import User
 from onboarding.roles.forms import (
@@ -125,20 +126,20 @@ def role_edit(slug: str):
             form.phases.append_entry({"key": phase["key"], "theme": phase.get("theme", ""),
                                       "milestones": milestones_to_lines(phase.get("milestones", []))})
     elif form.validate_on_submit():
-        try:
+        def save():
             new_content = edited_content(
                 content, title=form.title.data, level=form.level.data, summary=form.summary.data,
                 phases=[entry.data for entry in form.phases],
             )
-            new_version = save_edited_template(template, new_content, now=clock.now(), actor=current_user)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(f"Not saved: {exc}.", "error")
+            return save_edited_template(template, new_content, now=clock.now(), actor=signed_in_user())
+
+        new_version, problem = run_action(save)
+        if problem:
+            flash(problem.after("Not saved: "), "error")
         else:
             if new_version is None:
                 flash("Nothing changed, so no new version was made.", "info")
                 return redirect(url_for("admin.role", slug=template.slug))
-            db.session.commit()
             flash(f"Saved as version {new_version.number}. Plans already running keep their version.", "success")
             return redirect(url_for("admin.role", slug=template.slug))
     labels = {p["key"]: p.get("heading") or p["key"] for p in dated}

@@ -120,7 +120,7 @@ def test_refuses_bad_people_and_dates(app, make_user, make_role):
 
 def test_working_day_rule_applies_to_new_plans(app, make_plan, make_user):
     set_working_days_only(True, None, NOW)
-    add_holiday(date(2026, 2, 2), "A holiday")
+    add_holiday(date(2026, 2, 2), "A holiday", now=NOW)
     db.session.commit()
     plan = make_plan(start_on=date(2026, 1, 1))
     due = {i.phase_key: i.due_on for i in _items(plan)}

@@ -69,18 +69,18 @@ def test_org_calendar_and_holiday_list(app, make_user):
     assert cal.working_days is True and cal.holidays == {date(2026, 2, 2)}
     assert cal.due(date(2026, 1, 1), 30, None) == date(2026, 2, 3)
     with pytest.raises(ServiceError, match="already a holiday"):
-        add_holiday(date(2026, 2, 2), "Again")
+        add_holiday(date(2026, 2, 2), "Again", now=NOW)
     for bad_name in ("", "   ", "x" * 201, 42):
         with pytest.raises(ServiceError):
-            add_holiday(date(2026, 3, 2), bad_name)
+            add_holiday(date(2026, 3, 2), bad_name, now=NOW)
     with pytest.raises(ServiceError, match="date"):
-        add_holiday("2026-03-02", "A string is not a date")
+        add_holiday("2026-03-02", "A string is not a date", now=NOW)
     remove_holiday(holiday.id, actor=admin, now=NOW)
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Holiday)) == 0
     for bad_id in (holiday.id, "abc", None, -1, 10**30):
         with pytest.raises(ServiceError, match="no such holiday"):
-            remove_holiday(bad_id)
+            remove_holiday(bad_id, now=NOW)
     kinds = set(db.session.scalars(select(Event.kind)))
     assert {"settings.working_days", "holiday.added", "holiday.removed"} <= kinds
 

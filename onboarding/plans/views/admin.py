@@ -101,19 +101,20 @@ def hire_new():
     status = 200
     if form.validate_on_submit():
         template = db.session.scalar(select(RoleTemplate).where(RoleTemplate.slug == form.role.data))
-        try:
+
+        def add():
             if template is None:
                 raise ServiceError("choose a role template from the list")
-            result = hire_person_with_plan(
+            return hire_person_with_plan(
                 email=form.email.data, name=form.name.data, template_version=latest_version(template),
                 start_on=form.start_on.data, manager_email=form.manager_email.data or None,
                 buddy_email=form.buddy_email.data or None, timezone_name=form.timezone.data,
                 actor=signed_in_user(), now=clock.now(),
             )
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(f"Not added: {exc}.", "error")
+
+        result, problem = run_action(add)
+        if problem:
+            flash(problem.after("Not added: "), "error")
             status = 400
         else:
             who = "new account" if result.is_new_person else "existing account kept"
