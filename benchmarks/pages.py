@@ -102,7 +102,7 @@ def _run(args: argparse.Namespace, path: Path) -> int:
 
 def measure(engine, client, url: str, runs: int, expect_rows: int | None = None) -> tuple[list[float], int]:
     """Time `runs` GETs of `url` (after a warm-up) and count the SQL statements of one of them."""
-    from sqlalchemy import event
+    from onboarding.core.db import recorded_statements
 
     for _ in range(3):
         response = client.get(url)
@@ -112,22 +112,14 @@ def measure(engine, client, url: str, runs: int, expect_rows: int | None = None)
         rows = response.get_data(as_text=True).count('<th scope="row">')
         if rows != expect_rows:
             raise SystemExit(f"{url} shows {rows} reports, expected {expect_rows}")
-    counter = {"n": 0}
-
-    def count(*_args, **_kwargs):
-        counter["n"] += 1
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(engine) as statements:
         client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     times = []
     for _ in range(runs):
         started = time.perf_counter()
         client.get(url)
         times.append(time.perf_counter() - started)
-    return times, counter["n"]
+    return times, len(statements)
 
 
 def _ms(seconds: float) -> float:

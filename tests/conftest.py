@@ -56,10 +56,25 @@ def postgres_test_url(postgres):
     return url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """An SQLite file holding the empty schema, made once; each test gets a copy (cheaper than create_all)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        Base.metadata.create_all(db.engine)
+        with db.engine.begin() as conn:  # fold the WAL into the file, so copying the file is enough
+            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.engine.dispose()
+    return path
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request, tmp_path):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.db'}"
+        target = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
     if request.param == "postgresql":
         return request.getfixturevalue("postgres_test_url")
     raise ValueError(f"unknown test backend {request.param}")
@@ -101,9 +116,7 @@ def app(app_config):
     app = create_app(app_config)
     app.test_client_class = IsolatedClient
     with app.app_context():
-        if app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-            Base.metadata.create_all(db.engine)
-        else:
+        if not app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             _empty_tables()
         yield app
         db.session.remove()
@@ -230,3 +243,11 @@ def make_plan(app, make_user, make_role):
         return plan
 
     return make
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as statements:` records every SQL statement the block runs."""
+    from onboarding.core.db import recorded_statements
+
+    return lambda: recorded_statements(db.engine)

@@ -1,9 +1,12 @@
 """Declarative base, naming convention and the column types every model shares."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -48,3 +51,18 @@ class UTCDateTime(TypeDecorator):
 def utcnow() -> datetime:
     """The current time, aware, in UTC (only for defaults; services take `now` as an argument)."""
     return datetime.now(timezone.utc)
+
+
+@contextmanager
+def recorded_statements(engine: Engine) -> Iterator[list[str]]:
+    """Every SQL statement the engine runs inside the block, in order (for query-count tests and benchmarks)."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -1,28 +1,11 @@
 """Building digests is set-based: the SQL statements per batch of people do not grow with plans."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
-
-from sqlalchemy import event
 
 from onboarding.extensions import db
 from onboarding.reminders.build import build_digests
 from tests.conftest import NOW, TODAY
-
-
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def organisation(person, make_plan, hires_per_manager: int) -> int:
@@ -37,9 +20,9 @@ def organisation(person, make_plan, hires_per_manager: int) -> int:
     return 4 + 2 * hires_per_manager
 
 
-def test_the_same_statements_for_2_plans_as_for_40(app, person, make_plan):
+def test_the_same_statements_for_2_plans_as_for_40(app, person, make_plan, count_queries):
     organisation(person, make_plan, 1)
-    with counting() as small:
+    with count_queries() as small:
         assert build_digests(NOW) == 5  # 2 hires, 2 managers, the admin
     db.session.rollback()
     for table in ("digests", "outbox_messages", "plan_items", "check_ins", "events", "plans", "users"):
@@ -47,14 +30,14 @@ def test_the_same_statements_for_2_plans_as_for_40(app, person, make_plan):
     db.session.commit()
 
     organisation(person, make_plan, 20)
-    with counting() as large:
+    with count_queries() as large:
         assert build_digests(NOW) == 43  # 40 hires, 2 managers, the admin
     assert len(large) == len(small)
 
 
-def test_statements_grow_with_batches_of_people_not_with_plans(app, person, make_plan):
+def test_statements_grow_with_batches_of_people_not_with_plans(app, person, make_plan, count_queries):
     people = organisation(person, make_plan, 5)  # 14 people
-    with counting() as statements:
+    with count_queries() as statements:
         build_digests(NOW, batch_size=5)  # 3 batches
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT users.id".upper())]
     assert len(selects) == 4  # three batches and the empty read that ends the run
