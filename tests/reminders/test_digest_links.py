@@ -11,7 +11,7 @@ from onboarding.outbox.delivery import deliver_outbox
 from onboarding.reminders.build import build_digests
 from onboarding.reminders.compose import Links
 from tests.conftest import NOW, TODAY
-from tests.views.conftest import sign_in
+from tests.plans.views.conftest import sign_in
 
 LINK = re.compile(r"""https?://onboarding\.test(/[^\s"'<>]*)""")
 

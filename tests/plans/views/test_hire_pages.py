@@ -13,7 +13,7 @@ from onboarding.plans.check_ins import record_check_in
 from onboarding.plans.models import CheckIn, Comment
 from onboarding.plans.states import complete_item, send_back_item
 from tests.conftest import NOW, TODAY
-from tests.views.conftest import (
+from tests.plans.views.conftest import (
     CHILD_1,
     CHILD_2,
     DAY_60,

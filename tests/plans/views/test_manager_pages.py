@@ -14,7 +14,7 @@ from onboarding.plans.edits import add_item
 from onboarding.plans.models import CheckIn
 from onboarding.plans.states import complete_item, reopen_item
 from tests.conftest import NOW, TODAY
-from tests.views.conftest import CHILD_1, CHILD_2, DAY_60, LEAF, item_by_text, snapshot
+from tests.plans.views.conftest import CHILD_1, CHILD_2, DAY_60, LEAF, item_by_text, snapshot
 
 
 def html(response) -> str:

@@ -17,7 +17,7 @@ from onboarding.plans.states import complete_item
 from onboarding.plans.views import admin as admin_plans
 from onboarding.roles.operations import import_role
 from tests.conftest import NOW, sample_role
-from tests.views.conftest import (
+from tests.plans.views.conftest import (
     DAY_60,
     DAY_90,
     GROUP,

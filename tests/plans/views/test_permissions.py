@@ -18,7 +18,7 @@ from onboarding.org.models import Holiday
 from onboarding.plans.states import complete_item
 from onboarding.roles.operations import import_role
 from tests.conftest import NOW, sample_role
-from tests.views.conftest import (
+from tests.plans.views.conftest import (
     CHILD_1,
     CHILD_2,
     DAY_60,
