@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from werkzeug.routing import BaseConverter
+
 
 class PhaseKey(StrEnum):
     DAY_30 = "day-30"
@@ -124,18 +126,7 @@ CHECKIN_LABELS: dict[str, str] = {
 }
 
 
-class PhaseConverter:
+class PhaseConverter(BaseConverter):
     """URL converter `<phase:key>`: matches only real phase keys, so an unknown one is a 404."""
 
     regex = "|".join(PHASE_ORDER)
-    part_isolating = True
-    weight = 100
-
-    def __init__(self, url_map, *args, **kwargs):
-        self.map = url_map
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value

@@ -69,11 +69,11 @@ def build_demo(*, today: date, now: datetime) -> bool:
     for email, name, role, password, _ in PEOPLE:
         people[email] = create_user(email=email, name=name, role=role, password=password, timezone="Europe/London",
                                     digest_cadence="daily")
-    for email, name, slug, days, manager_email, buddy_email, _ in HIRES:
+    for email, name, _slug, _days, manager_email, _buddy_email, _ in HIRES:
         manager = people.get(manager_email) if manager_email else None
         people[email] = create_user(email=email, name=name, role="hire", password=HIRE_PASSWORD,
                                     manager_email=manager_email, timezone="Europe/London", digest_cadence="daily")
-    for email, name, slug, days, manager_email, buddy_email, progress in HIRES:
+    for email, _name, slug, days, manager_email, buddy_email, progress in HIRES:
         hire = people[email]
         manager = people.get(manager_email) if manager_email else None
         plan = create_plan(hire=hire, template_version=versions[slug], start_on=today - timedelta(days=days),
