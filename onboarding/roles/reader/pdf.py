@@ -170,7 +170,9 @@ def _join_wrapped(lines: list[_Line]) -> list[_Line]:
     for line in lines:
         previous = joined[-1] if joined else None
         if previous is not None and _continues(previous, line, right.get(previous.page, previous.x1)):
-            previous.text = f"{previous.text} {line.text}"
+            # A line broken after a hyphen ("team-" / "dependent") keeps the word whole.
+            hyphen = previous.text.endswith("-") and previous.text[-2:-1].isalpha()
+            previous.text = f"{previous.text}{'' if hyphen else ' '}{line.text}"
             previous.x1, previous.bottom, previous.page = line.x1, line.bottom, line.page
             continue
         joined.append(line)
@@ -186,6 +188,8 @@ def _continues(previous: _Line, line: _Line, right_edge: float) -> bool:
         return False
     if is_plan_heading(line.text) or section_number(line.text):
         return False  # a phase or section heading always starts a line of its own
+    if line.text.startswith("|") and previous.text.endswith("|"):
+        return False  # the next row of a pipe table
     height = previous.bottom - previous.top
     if line.page == previous.page and line.top - previous.bottom > height * 0.8:
         return False
