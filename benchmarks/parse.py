@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 
 from onboarding.roles.reader import MAX_BYTES, parse_document, read_paths  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "blueprints"))
+sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "blueprints" / "binary"))
 import make_binaries  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "blueprints"
@@ -147,7 +147,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--bytes", type=int, default=TARGET, help=f"size of the padded documents (default {TARGET})"
     )
-    parser.add_argument("--pages", type=int, default=0, help="pages of the Word and PDF documents (default 50 and 20)")
+    parser.add_argument("--pages", type=int, default=0, help="pages of the Word and PDF documents (default 50 and 20, fewer with a smaller --bytes)")
     args = parser.parse_args(argv)
     size = min(args.bytes, MAX_BYTES)
 
@@ -175,8 +175,9 @@ def main(argv: list[str]) -> int:
     results["lexbor_5mb_html_s"] = round(lexbor_s, 4)
     results["html_vs_parser_ratio"] = round(reader_s / lexbor_s, 2)
 
+    scale = size / TARGET  # a quick run (the test's) makes short documents too
     with tempfile.TemporaryDirectory() as folder:
-        docx_pages = args.pages or 50
+        docx_pages = args.pages or max(4, round(50 * scale))
         data = _docx_bytes(Path(folder), docx_pages)
         if data is not None:
             best, median, _ = _time(partial(parse_document, data, "long.docx"), args.repeat)
@@ -184,7 +185,7 @@ def main(argv: list[str]) -> int:
                            parse_docx_pages=docx_pages, parse_docx_bytes=len(data))
         else:
             results["parse_docx_s"] = None
-        printed = _pdf_bytes(Path(folder), max(4, args.pages or 20))
+        printed = _pdf_bytes(Path(folder), args.pages or max(4, round(20 * scale)))
         if printed is not None:
             data, pages = printed
             best, median, _ = _time(partial(parse_document, data, "long.pdf"), args.repeat)

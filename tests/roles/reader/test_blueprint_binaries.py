@@ -1,6 +1,6 @@
 """Word and PDF documents read to the same role as the page they were made from.
 
-The .docx and .pdf fixtures are made by tests/fixtures/blueprints/make_binaries.py (python-docx in
+The .docx and .pdf fixtures are made by tests/fixtures/blueprints/binary/make_binaries.py (python-docx in
 Word's list styles, Chromium's "Save as PDF"); the seeds are printed to PDF here, in a temporary
 folder, by the same Chromium.
 """
@@ -33,13 +33,14 @@ def _content(path: Path) -> dict[str, Any]:
     ],
 )
 def test_binary_reads_like_its_source(fixtures: Path, source: str, binary: str, fmt: str) -> None:
-    [role] = parse_document((fixtures / binary).read_bytes(), binary)
+    made = fixtures / "binary"
+    [role] = parse_document((made / binary).read_bytes(), binary)
     assert role.format == fmt
-    assert _content(fixtures / binary) == _content(fixtures / source)
+    assert _content(made / binary) == _content(made / source if (made / source).exists() else fixtures / source)
 
 
 def test_docx_keeps_real_nesting_and_the_flat_rule(fixtures: Path) -> None:
-    [role] = parse_document((fixtures / "technical-writer.docx").read_bytes(), "tw.docx")
+    [role] = parse_document((fixtures / "binary" / "technical-writer.docx").read_bytes(), "tw.docx")
     day_30, day_60 = role.phases[0], role.phases[1]
     assert [c.text for c in day_30.milestones[0].children] == [
         "Public guides and who keeps them current", "Internal runbooks kept by the support team",
@@ -50,7 +51,7 @@ def test_docx_keeps_real_nesting_and_the_flat_rule(fixtures: Path) -> None:
 
 
 def test_pdf_joins_wrapped_lines_and_drops_page_furniture(fixtures: Path) -> None:
-    [role] = parse_document((fixtures / "technical-writer.pdf").read_bytes(), "tw.pdf")
+    [role] = parse_document((fixtures / "binary" / "technical-writer.pdf").read_bytes(), "tw.pdf")
     texts = [m.text for phase in role.phases for m in phase.milestones]
     assert any(t.startswith("Interview at least six people") and t.endswith("one shared list.") for t in texts)
     everything = str(role.to_dict())
@@ -71,8 +72,8 @@ def test_unreadable_binaries_say_why(fixtures: Path, name: str, message: str) ->
 
 
 def test_damaged_binaries_are_one_line_errors_and_the_batch_goes_on(fixtures: Path, tmp_path: Path) -> None:
-    docx = (fixtures / "technical-writer.docx").read_bytes()
-    pdf = (fixtures / "technical-writer.pdf").read_bytes()
+    docx = (fixtures / "binary" / "technical-writer.docx").read_bytes()
+    pdf = (fixtures / "binary" / "technical-writer.pdf").read_bytes()
     (tmp_path / "a-cut.docx").write_bytes(docx[: len(docx) // 2])
     (tmp_path / "b-cut.pdf").write_bytes(pdf[:1500])
     (tmp_path / "c-good.pdf").write_bytes(pdf)
@@ -86,7 +87,7 @@ def test_damaged_binaries_are_one_line_errors_and_the_batch_goes_on(fixtures: Pa
 
 
 def test_the_size_limit_applies_to_binaries(fixtures: Path) -> None:
-    data = (fixtures / "technical-writer.docx").read_bytes()
+    data = (fixtures / "binary" / "technical-writer.docx").read_bytes()
     with pytest.raises(BlueprintError, match="larger than the"):
         parse_document(data, "big.docx", max_bytes=len(data) - 1)
 
