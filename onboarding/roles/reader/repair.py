@@ -117,10 +117,16 @@ def repair_mojibake(text: str) -> tuple[str, int]:
     if "\u0e42" in text or "\ufffd" in text:
         text, damaged = _repair_lost_glyphs(text)
         count += damaged
-    if ftfy.badness.is_bad(text):
+    if _SUSPECT.search(text):
         text, fixed = _repair_with_ftfy(text)
         count += fixed
     return text, count
+
+
+#: Mojibake turns each UTF-8 character into two or three: a line shows two non-ASCII characters
+#: in a row (beyond the typography these documents use) before ftfy is asked about it, since
+#: its check is far too slow for 5 MB of clean text, or of French.
+_SUSPECT = re.compile("[^\x00-\x7f\u00a0\u2010-\u2027\u2190-\u21ff\u2264\u2265\u2212]{2}")
 
 
 def _repair_with_ftfy(text: str) -> tuple[str, int]:
@@ -129,7 +135,7 @@ def _repair_with_ftfy(text: str) -> tuple[str, int]:
     count = 0
     lines = text.split("\n")
     for number, line in enumerate(lines):
-        if not ftfy.badness.is_bad(line):
+        if not _SUSPECT.search(line) or not ftfy.badness.is_bad(line):
             continue
         fixed = ftfy.fix_encoding(line)
         if fixed == line:
