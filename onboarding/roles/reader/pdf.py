@@ -1,11 +1,13 @@
 """PDF with a text layer ("Save as PDF" from a browser or Word), rebuilt into lines of text.
 
-pdfplumber (on pdfminer.six) gives every line of a page with its position, font and size, the
-vector marks a browser draws as list bullets, and the tables whose cells are ruled. From these
-the reader rebuilds what the page showed: wrapped lines are joined back into one line, page
-headers, footers and numbers are dropped, bullets and their indents become `- ` items and their
-levels, larger type becomes `#` headings, and tables become pipe rows. The result is read by the
-plain-text reader, so sections, phases and the nesting rule are the same as for a paste.
+PDFium (through pypdfium2) assembles each page's text into lines in C and gives every character
+its box, font and size, and the vector marks a browser draws as list bullets; on pages with
+ruled lines, pdfplumber (on pdfminer.six) finds the tables, which it does well and PDFium does
+not do at all. From these the reader rebuilds what the page showed: wrapped lines are joined
+back into one line, page headers, footers and numbers are dropped, bullets and their indents
+become `- ` items and their levels, larger type becomes `#` headings, and tables become pipe
+rows. The result is read by the plain-text reader, so sections, phases and the nesting rule are
+the same as for a paste.
 """
 from __future__ import annotations
 
@@ -29,7 +31,6 @@ _PAGE_NUMBER = re.compile(
     r"^(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$|^[-–]\s*\d{1,4}\s*[-–]$", re.IGNORECASE
 )
 _DIGITS = re.compile(r"\d+")
-_CID = re.compile(r"\(cid:\d+\)")
 #: Share of the page height at its top and bottom where headers and footers live.
 _MARGIN = 0.07
 
@@ -52,22 +53,33 @@ class _Line:
 
 def pdf_to_text(data: bytes) -> str:
     """The text of a PDF, rebuilt as a plain-text document; unreadable PDFs raise BlueprintError."""
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    import pypdfium2 as pdfium
 
-    logging.getLogger("pdfminer").setLevel(logging.ERROR)
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            pages = [_page_lines(page, number) for number, page in enumerate(pdf.pages)]
-    except PDFPasswordIncorrect:
-        raise BlueprintError("this PDF is password-protected; remove the password and try again") from None
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise BlueprintError("this PDF is password-protected; remove the password and try again") from None
+        raise BlueprintError("this PDF is damaged and cannot be read") from None
+    try:
+        if len(pdf) == 0:
+            raise BlueprintError("this PDF is damaged and cannot be read")
+        pages: list[tuple[list[_Line], float]] = []
+        ruled: list[int] = []
+        for number in range(len(pdf)):
+            lines, height, has_rules = _pdfium_lines(pdf[number], number)
+            pages.append((lines, height))
+            if has_rules:
+                ruled.append(number)
     except BlueprintError:
         raise
-    except Exception as exc:  # pdfminer raises many kinds for a broken file
-        if "encrypt" in str(exc).lower() or "password" in str(exc).lower():
-            raise BlueprintError("this PDF is encrypted; remove the password and try again") from None
+    except Exception as exc:  # pdfium and ctypes errors alike: the file cannot be read
         logger.info("unreadable PDF: %r", exc)
         raise BlueprintError("this PDF is damaged and cannot be read") from None
+    finally:
+        pdf.close()
+    if ruled:
+        _add_tables(data, ruled, pages)
     lines = [line for page in pages for line in page[0]]
     if not any(line.text.strip() or line.table for line in lines):
         raise BlueprintError(NO_TEXT)
@@ -75,53 +87,94 @@ def pdf_to_text(data: bytes) -> str:
     return "\n".join(_render(_join_wrapped(lines))) + "\n"
 
 
-def _page_lines(page, number: int) -> tuple[list[_Line], float]:  # type: ignore[no-untyped-def]
-    """A page's lines in reading order, its ruled tables in place, bullets marked."""
-    tables = []
-    if page.rects or page.lines:
-        tables = [table for table in page.find_tables() if len(table.rows) >= 1]
-    boxes = [table.bbox for table in tables]
-    marks = [
-        ((obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2, obj["x1"])
-        for obj in page.curves + page.rects
-        if obj["width"] <= 8 and obj["height"] <= 8
-    ]
+def _pdfium_lines(page, number: int) -> tuple[list[_Line], float, bool]:  # type: ignore[no-untyped-def]
+    """A page's text lines as PDFium assembles them (in C, which is what makes it fast), with
+    their position, size and weight, bullets marked; and whether the page has ruled lines."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    height = page.get_height()
+    textpage = page.get_textpage()
+    count = textpage.count_chars()
+    # One character per index (get_text_range() leaves out glyphs that map to no character,
+    # which would shift every position after them); those are lost glyphs for the repair.
+    unicode = raw.FPDFText_GetUnicode
+    handle = textpage.raw
+    codes = [unicode(handle, index) or 0xFFFD for index in range(count)]
+    for index, code in enumerate(codes):
+        if 0xD800 <= code < 0xDC00 and index + 1 < count:  # a pair of UTF-16 halves (emoji)
+            codes[index] = 0x10000 + ((code - 0xD800) << 10) + (codes[index + 1] - 0xDC00)
+            codes[index + 1] = 0x200B  # keeps the positions; invisible, and removed later
+    text = "".join(map(chr, codes))
+    marks: list[tuple[float, float]] = []  # (middle from the top, right edge) of small marks
+    rules = 0
+    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=3):
+        left, bottom, right, top = obj.get_bounds()
+        width, tall = right - left, top - bottom
+        if width <= 8 and tall <= 8:
+            marks.append((height - (top + bottom) / 2, right))
+        elif (tall <= 2 and width > 10) or (width <= 2 and tall > 5):
+            rules += 1
     lines: list[_Line] = []
-    for raw in page.extract_text_lines(return_chars=True, strip=True):
-        # A glyph the PDF maps to no character (pdfminer writes "(cid:N)") is a lost one.
-        text = _CID.sub("\ufffd", raw["text"]) if "(cid:" in raw["text"] else raw["text"]
-        if not text:
+    font = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int()
+    start = 0
+    for segment in text.split("\r\n"):
+        first = start + len(segment) - len(segment.lstrip())
+        last = start + len(segment.rstrip()) - 1
+        start += len(segment) + 2
+        if last < first:
             continue
-        middle = (raw["top"] + raw["bottom"]) / 2
-        if any(x0 <= raw["x0"] <= x1 and top <= middle <= bottom for x0, top, x1, bottom in boxes):
-            continue  # read with its table
-        chars = raw["chars"]
-        sizes = Counter(round(char["size"], 1) for char in chars)
+        line_text = text[first : last + 1].replace("\ufffe", "\ufffd")
+        left, low, _, high = textpage.get_charbox(first, loose=True)
+        _, low_end, right, high_end = textpage.get_charbox(last, loose=True)
+        raw.FPDFText_GetFontInfo(textpage.raw, first, font, 128, ctypes.byref(flags))
         line = _Line(
-            text=text, x0=raw["x0"], x1=raw["x1"], top=raw["top"], bottom=raw["bottom"],
-            size=sizes.most_common(1)[0][0], bold="bold" in chars[0]["fontname"].lower(), page=number,
+            text=line_text, x0=left, x1=right, top=height - max(high, high_end),
+            bottom=height - min(low, low_end), size=round(raw.FPDFText_GetFontSize(textpage.raw, first), 1),
+            bold=b"bold" in font.value.lower(), page=number,
         )
-        bullet = _TEXT_BULLET.match(text)
+        bullet = _TEXT_BULLET.match(line_text)
         if bullet:
-            line.text = text[bullet.end():]
+            line.text = line_text[bullet.end():]
             line.bullet = True
-            offset = min(bullet.end(), len(chars) - 1)
-            line.x0 = chars[offset]["x0"]
-        elif any(raw["top"] - 2 <= y <= raw["bottom"] + 2 and 0 < raw["x0"] - right < 24 for _, y, right in marks):
+            line.x0 = textpage.get_charbox(min(first + bullet.end(), last), loose=True)[0]
+            line.size = round(raw.FPDFText_GetFontSize(textpage.raw, min(first + bullet.end(), last)), 1)
+        elif any(line.top - 2 <= middle <= line.bottom + 2 and 0 < line.x0 - edge < 24 for middle, edge in marks):
             line.bullet = True
         space = line.text.find(" ")
-        start = next((c for c in chars if c["x0"] >= line.x0 - 0.5), chars[0])
-        end = chars[min(len(chars) - 1, chars.index(start) + (space if space > 0 else len(line.text)))]
-        line.first_word = end["x1"] - line.x0
+        word_end = first + (len(line_text) - len(line.text)) + (space - 1 if space > 0 else len(line.text) - 1)
+        line.first_word = textpage.get_charbox(min(word_end, last), loose=True)[2] - line.x0
         lines.append(line)
-    for table in tables:
-        rows = [[" ".join((cell or "").split()) for cell in row] for row in table.extract()]
-        rows = [row for row in rows if any(row)]
-        if rows:
-            x0, top, x1, bottom = table.bbox
-            lines.append(_Line("", x0, x1, top, bottom, 0.0, False, number, table=rows))
     lines.sort(key=lambda line: (round(line.top), line.x0))
-    return lines, float(page.height)
+    return lines, height, rules >= 4
+
+
+def _add_tables(data: bytes, numbers: list[int], pages: list[tuple[list[_Line], float]]) -> None:
+    """Ruled tables, found by pdfplumber on the pages that have ruled lines, replace the lines
+    of text inside them."""
+    import pdfplumber
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            for number in numbers:
+                lines, height = pages[number]
+                tables = [t for t in pdf.pages[number].find_tables() if t.rows]
+                for table in tables:
+                    x0, top, x1, bottom = table.bbox
+                    rows = [[" ".join((cell or "").split()) for cell in row] for row in table.extract()]
+                    rows = [row for row in rows if any(row)]
+                    lines[:] = [
+                        line for line in lines
+                        if not (x0 - 1 <= line.x0 <= x1 and top - 1 <= (line.top + line.bottom) / 2 <= bottom + 1)
+                    ]
+                    if rows:
+                        lines.append(_Line("", x0, x1, top, bottom, 0.0, False, number, table=rows))
+                lines.sort(key=lambda line: (round(line.top), line.x0))
+    except Exception as exc:  # the text is still read; only the tables are missing
+        logger.info("tables of a PDF could not be read: %r", exc)
 
 
 def _without_furniture(pages: list[tuple[list[_Line], float]]) -> list[_Line]:
