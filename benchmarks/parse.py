@@ -133,11 +133,14 @@ def _pdf_bytes(folder: Path, pages: int) -> tuple[bytes, int] | None:
         make_binaries.print_pdf(folder / "long.html", folder / "long.pdf")
     except (SystemExit, OSError, subprocess.SubprocessError):
         return None
-    import pdfplumber
+    import pypdfium2
 
     data = (folder / "long.pdf").read_bytes()
-    with pdfplumber.open(folder / "long.pdf") as pdf:
-        return data, len(pdf.pages)
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        return data, len(pdf)
+    finally:
+        pdf.close()
 
 
 def main(argv: list[str]) -> int:

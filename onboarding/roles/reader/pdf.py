@@ -1,19 +1,19 @@
 """PDF with a text layer ("Save as PDF" from a browser or Word), rebuilt into lines of text.
 
-PDFium (through pypdfium2) assembles each page's text into lines in C and gives every character
-its box, font and size, and the vector marks a browser draws as list bullets; on pages with
-ruled lines, pdfplumber (on pdfminer.six) finds the tables, which it does well and PDFium does
-not do at all. From these the reader rebuilds what the page showed: wrapped lines are joined
-back into one line, page headers, footers and numbers are dropped, bullets and their indents
-become `- ` items and their levels, larger type becomes `#` headings, and tables become pipe
-rows. The result is read by the plain-text reader, so sections, phases and the nesting rule are
-the same as for a paste.
+PDFium (through pypdfium2) gives every character of a page with its box, font and size, and the
+vector paths: small marks are the list bullets a browser draws, thin lines are the rules of a
+table's cells. From these the reader rebuilds what the page showed: characters into lines,
+wrapped lines joined back into one, page headers, footers and numbers dropped, bullets and their
+indents as `- ` items and their levels, larger type as `#` headings, ruled tables as pipe rows.
+The result is read by the plain-text reader, so sections, phases and the nesting rule are the
+same as for a paste.
 """
 from __future__ import annotations
 
-import io
+import bisect
 import logging
 import re
+from math import inf
 from collections import Counter
 from dataclasses import dataclass
 
@@ -64,13 +64,15 @@ def pdf_to_text(data: bytes) -> str:
     try:
         if len(pdf) == 0:
             raise BlueprintError("this PDF is damaged and cannot be read")
-        pages: list[tuple[list[_Line], float]] = []
-        ruled: list[int] = []
+        pages = []
         for number in range(len(pdf)):
-            lines, height, has_rules = _pdfium_lines(pdf[number], number)
-            pages.append((lines, height))
-            if has_rules:
-                ruled.append(number)
+            page = pdf[number]
+            textpage = page.get_textpage()
+            try:
+                pages.append(_pdfium_lines(page, textpage, number))
+            finally:  # closed here, not by the garbage collector after the document
+                textpage.close()
+                page.close()
     except BlueprintError:
         raise
     except Exception as exc:  # pdfium and ctypes errors alike: the file cannot be read
@@ -78,8 +80,6 @@ def pdf_to_text(data: bytes) -> str:
         raise BlueprintError("this PDF is damaged and cannot be read") from None
     finally:
         pdf.close()
-    if ruled:
-        _add_tables(data, ruled, pages)
     lines = [line for page in pages for line in page[0]]
     if not any(line.text.strip() or line.table for line in lines):
         raise BlueprintError(NO_TEXT)
@@ -87,15 +87,14 @@ def pdf_to_text(data: bytes) -> str:
     return "\n".join(_render(_join_wrapped(lines))) + "\n"
 
 
-def _pdfium_lines(page, number: int) -> tuple[list[_Line], float, bool]:  # type: ignore[no-untyped-def]
+def _pdfium_lines(page, textpage, number: int) -> tuple[list[_Line], float]:  # type: ignore[no-untyped-def]
     """A page's text lines as PDFium assembles them (in C, which is what makes it fast), with
-    their position, size and weight, bullets marked; and whether the page has ruled lines."""
+    their position, size and weight, bullets marked, and the text of ruled tables in cells."""
     import ctypes
 
     import pypdfium2.raw as raw
 
     height = page.get_height()
-    textpage = page.get_textpage()
     count = textpage.count_chars()
     # One character per index (get_text_range() leaves out glyphs that map to no character,
     # which would shift every position after them); those are lost glyphs for the repair.
@@ -108,73 +107,161 @@ def _pdfium_lines(page, number: int) -> tuple[list[_Line], float, bool]:  # type
             codes[index + 1] = 0x200B  # keeps the positions; invisible, and removed later
     text = "".join(map(chr, codes))
     marks: list[tuple[float, float]] = []  # (middle from the top, right edge) of small marks
-    rules = 0
-    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=3):
-        left, bottom, right, top = obj.get_bounds()
+    rules: list[tuple[float, float, float, float]] = []  # (top, left, bottom, right) of thin lines
+    # Through the raw API: a Python object for each of a page's thousands of paths costs more
+    # than reading the page's text.
+    bounds = [ctypes.c_float() for _ in range(4)]
+    refs = [ctypes.byref(value) for value in bounds]
+    get_object, get_type, get_bounds = raw.FPDFPage_GetObject, raw.FPDFPageObj_GetType, raw.FPDFPageObj_GetBounds
+    for position in range(raw.FPDFPage_CountObjects(page.raw)):
+        obj = get_object(page.raw, position)
+        if get_type(obj) != raw.FPDF_PAGEOBJ_PATH or not get_bounds(obj, *refs):
+            continue
+        left, bottom, right, top = (value.value for value in bounds)
         width, tall = right - left, top - bottom
         if width <= 8 and tall <= 8:
             marks.append((height - (top + bottom) / 2, right))
         elif (tall <= 2 and width > 10) or (width <= 2 and tall > 5):
-            rules += 1
+            rules.append((height - top, left, height - bottom, right))
+    marks.sort()
+    grids = _grids(rules)
     lines: list[_Line] = []
     font = ctypes.create_string_buffer(128)
     flags = ctypes.c_int()
-    start = 0
-    for segment in text.split("\r\n"):
-        first = start + len(segment) - len(segment.lstrip())
-        last = start + len(segment.rstrip()) - 1
-        start += len(segment) + 2
-        if last < first:
+    for chars in _char_lines(textpage, text, count):
+        line_text = "".join(char for char, _ in chars).replace("\ufffe", "\ufffd")
+        if grids and _into_cells(height, chars, grids):
             continue
-        line_text = text[first : last + 1].replace("\ufffe", "\ufffd")
-        left, low, _, high = textpage.get_charbox(first, loose=True)
-        _, low_end, right, high_end = textpage.get_charbox(last, loose=True)
-        raw.FPDFText_GetFontInfo(textpage.raw, first, font, 128, ctypes.byref(flags))
+        boxes = [box for _, box in chars if box is not None]
+        first = chars[0][1]
+        raw.FPDFText_GetFontInfo(handle, first[4], font, 128, ctypes.byref(flags))
         line = _Line(
-            text=line_text, x0=left, x1=right, top=height - max(high, high_end),
-            bottom=height - min(low, low_end), size=round(raw.FPDFText_GetFontSize(textpage.raw, first), 1),
+            text=line_text, x0=first[0], x1=max(box[2] for box in boxes),
+            top=height - max(box[3] for box in boxes), bottom=height - min(box[1] for box in boxes),
+            size=round(raw.FPDFText_GetFontSize(handle, first[4]), 1),
             bold=b"bold" in font.value.lower(), page=number,
         )
         bullet = _TEXT_BULLET.match(line_text)
         if bullet:
+            rest = [box for _, box in chars[bullet.end():] if box is not None] or [first]
             line.text = line_text[bullet.end():]
             line.bullet = True
-            line.x0 = textpage.get_charbox(min(first + bullet.end(), last), loose=True)[0]
-            line.size = round(raw.FPDFText_GetFontSize(textpage.raw, min(first + bullet.end(), last)), 1)
-        elif any(line.top - 2 <= middle <= line.bottom + 2 and 0 < line.x0 - edge < 24 for middle, edge in marks):
-            line.bullet = True
-        space = line.text.find(" ")
-        word_end = first + (len(line_text) - len(line.text)) + (space - 1 if space > 0 else len(line.text) - 1)
-        line.first_word = textpage.get_charbox(min(word_end, last), loose=True)[2] - line.x0
+            line.x0 = rest[0][0]
+            line.size = round(raw.FPDFText_GetFontSize(handle, rest[0][4]), 1)
+        else:
+            nearby = marks[bisect.bisect_left(marks, (line.top - 2,)) : bisect.bisect_right(marks, (line.bottom + 2, inf))]
+            line.bullet = any(0 < line.x0 - edge < 24 for _, edge in nearby)
+        word = chars[len(line_text) - len(line.text):]
+        space = next((n for n, (char, _) in enumerate(word) if char == " "), len(word))
+        word_boxes = [box for _, box in word[:space] if box is not None]
+        line.first_word = (word_boxes[-1][2] if word_boxes else line.x1) - line.x0
         lines.append(line)
+    for grid in grids:
+        rows = [[" ".join("".join(cell).split()) for cell in row] for row in grid.cells]
+        rows = [row for row in rows if any(row)]
+        if rows:
+            lines.append(_Line("", grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1], 0.0, False, number, table=rows))
     lines.sort(key=lambda line: (round(line.top), line.x0))
-    return lines, height, rules >= 4
+    return lines, height
 
 
-def _add_tables(data: bytes, numbers: list[int], pages: list[tuple[list[_Line], float]]) -> None:
-    """Ruled tables, found by pdfplumber on the pages that have ruled lines, replace the lines
-    of text inside them."""
-    import pdfplumber
+@dataclass
+class _Grid:
+    """A ruled table: the positions of its row and column lines, and the text of each cell."""
 
-    logging.getLogger("pdfminer").setLevel(logging.ERROR)
-    try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            for number in numbers:
-                lines, height = pages[number]
-                tables = [t for t in pdf.pages[number].find_tables() if t.rows]
-                for table in tables:
-                    x0, top, x1, bottom = table.bbox
-                    rows = [[" ".join((cell or "").split()) for cell in row] for row in table.extract()]
-                    rows = [row for row in rows if any(row)]
-                    lines[:] = [
-                        line for line in lines
-                        if not (x0 - 1 <= line.x0 <= x1 and top - 1 <= (line.top + line.bottom) / 2 <= bottom + 1)
-                    ]
-                    if rows:
-                        lines.append(_Line("", x0, x1, top, bottom, 0.0, False, number, table=rows))
-                lines.sort(key=lambda line: (round(line.top), line.x0))
-    except Exception as exc:  # the text is still read; only the tables are missing
-        logger.info("tables of a PDF could not be read: %r", exc)
+    ys: list[float]
+    xs: list[float]
+    cells: list[list[list[str]]]
+    #: the line of text each cell last took characters from (a new line is a new word)
+    last_line: dict[tuple[int, int], int]
+
+
+def _grids(rules: list[tuple[float, float, float, float]]) -> list[_Grid]:
+    """Tables drawn with ruled cells: thin lines that touch, grouped top to bottom."""
+    groups: list[list[tuple[float, float, float, float]]] = []
+    box: list[float] = []
+    for rule in sorted(rules):
+        top, left, bottom, right = rule
+        if groups and top <= box[2] + 3 and left <= box[3] + 3 and right >= box[1] - 3:
+            groups[-1].append(rule)
+            box = [min(box[0], top), min(box[1], left), max(box[2], bottom), max(box[3], right)]
+        else:
+            groups.append([rule])
+            box = list(rule)
+    grids = []
+    for group in groups:
+        ys = _positions([(top + bottom) / 2 for top, left, bottom, right in group if bottom - top <= 2])
+        xs = _positions([(left + right) / 2 for top, left, bottom, right in group if right - left <= 2])
+        if len(ys) >= 2 and len(xs) >= 2:
+            cells = [[[] for _ in range(len(xs) - 1)] for _ in range(len(ys) - 1)]
+            grids.append(_Grid(ys, xs, cells, {}))
+    return grids
+
+
+def _positions(values: list[float]) -> list[float]:
+    """Distinct positions of lines (the two edges of one drawn border are one position)."""
+    found: list[float] = []
+    for value in sorted(values):
+        if not found or value - found[-1] > 2:
+            found.append(value)
+    return found
+
+
+def _char_lines(textpage, text: str, count: int) -> list[list[tuple[str, tuple | None]]]:  # type: ignore[no-untyped-def]
+    """The page's characters grouped into lines by their boxes, each with its box (None for a
+    space): PDFium's own line breaks are not used, they split some pages at every glyph."""
+    lines: list[list[tuple[str, tuple | None]]] = []
+    current: list[tuple[str, tuple | None]] = []
+    low = right = size = 0.0
+    space = False
+    get_box = textpage.get_charbox
+    for index in range(count):
+        char = text[index]
+        if char in "\r\n":
+            continue
+        if char.isspace():
+            space = True
+            continue
+        left, bottom, box_right, top = get_box(index, loose=True)
+        tall = top - bottom
+        if current and abs(bottom - low) <= max(tall, size) * 0.4 and left >= right - max(tall, size):
+            if space or left - right > tall * 0.2:
+                current.append((" ", None))
+        else:
+            if current:
+                lines.append(current)
+            current = []
+            low, size = bottom, tall
+        current.append((char, (left, bottom, box_right, top, index)))
+        right = box_right
+        space = False
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _into_cells(height: float, chars: list[tuple[str, tuple | None]], grids: list[_Grid]) -> bool:
+    """Put a line's characters into the cells of the table it lies in; False if it lies in none."""
+    left, low, _, high, first = chars[0][1]  # type: ignore[misc]
+    middle = height - (low + high) / 2
+    grid = next((g for g in grids if g.ys[0] <= middle <= g.ys[-1] and g.xs[0] - 1 <= left <= g.xs[-1]), None)
+    if grid is None:
+        return False
+    row = min(max(bisect.bisect(grid.ys, middle) - 1, 0), len(grid.ys) - 2)
+    where: tuple[int, int] | None = None
+    for char, box in chars:
+        if box is None:
+            if where is not None:
+                grid.cells[where[0]][where[1]].append(" ")
+            continue
+        column = min(max(bisect.bisect(grid.xs, (box[0] + box[2]) / 2) - 1, 0), len(grid.xs) - 2)
+        where = (row, column)
+        cell = grid.cells[row][column]
+        if grid.last_line.get(where, first) != first and cell:
+            cell.append(" ")  # the cell's text wrapped onto this line
+        grid.last_line[where] = first
+        cell.append(char)
+    return True
 
 
 def _without_furniture(pages: list[tuple[list[_Line], float]]) -> list[_Line]:
