@@ -11,7 +11,7 @@ and section 6's first phase lengthened, so both the page walk and the nesting ru
 The HTML page is also parsed by lexbor alone, interleaved run by run with the reader, so the
 ratio compares the two under the same load (target: within 4x). The Word document (50 pages,
 target under 1 s) is built with python-docx and the PDF (20 pages, target under 2 s) printed by
-Chromium from the same role; either is left out (null) when its tool is missing.
+Chromium from the same role; the PDF is left out (null) when Chromium is missing.
 """
 from __future__ import annotations
 
@@ -117,10 +117,6 @@ def _long_role(pages: int, per_page: int) -> None:
 
 
 def _docx_bytes(folder: Path, pages: int) -> bytes | None:
-    try:
-        import docx  # noqa: F401
-    except ImportError:
-        return None
     _long_role(pages, 28)  # about 28 list paragraphs to a Word page
     make_binaries.write_docx(folder / "long.docx")
     return (folder / "long.docx").read_bytes()

@@ -137,3 +137,29 @@ def test_seeds_printed_to_pdf_read_the_same(seeds: Path, tmp_path: Path) -> None
         assert len(printed.kpis) == len(original.kpis), seed.name
         checked += 1
     assert checked
+
+
+def test_docx_list_levels_come_from_word_numbering(tmp_path: Path) -> None:
+    # Word's list buttons write "List Paragraph" with a numbering level on each paragraph.
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading("1) Role Summary", level=2)
+    doc.add_paragraph("The role keeps the lights on.")
+    doc.add_heading("6) Goals, Objectives, and Milestones", level=2)
+    doc.add_heading("30-day goals (settle in)", level=3)
+    for level, text in [(0, "Meet the team"), (1, "The on-call rotation"), (1, "The release managers"), (0, "Read the runbooks")]:
+        paragraph = doc.add_paragraph(text, style="List Paragraph")
+        numbering = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+        numbering.get_or_add_ilvl().val = level
+        numbering.get_or_add_numId().val = 1
+    doc.add_heading("20) Final Role Scorecard Summary", level=2)
+    table = doc.add_table(rows=1, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Role title", "Operations Engineer"
+    doc.save(str(tmp_path / "ops.docx"))
+    [role] = parse_document((tmp_path / "ops.docx").read_bytes(), "ops.docx")
+    assert role.title == "Operations Engineer"
+    assert [(m.text, [c.text for c in m.children]) for m in role.phases[0].milestones] == [
+        ("Meet the team", ["The on-call rotation", "The release managers"]),
+        ("Read the runbooks", []),
+    ]
