@@ -1,11 +1,17 @@
 """How fast the blueprint reader is on documents at the size limit, and on the real seeds.
 
-Run: `.venv/bin/python benchmarks/parse.py [--repeat N] [--bytes SIZE]`. Prints one JSON line:
-{"parse_5mb_text_s": ..., "parse_5mb_html_s": ..., "parse_5mb_json_s": ..., "parse_seeds_s": ...}
+Run: `.venv/bin/python benchmarks/parse.py [--repeat N] [--bytes SIZE] [--pages N]`. Prints one
+JSON line: {"parse_5mb_text_s": ..., "parse_5mb_html_s": ..., "parse_5mb_json_s": ...,
+"lexbor_5mb_html_s": ..., "html_vs_parser_ratio": ..., "parse_docx_s": ..., "parse_pdf_s": ...,
+"parse_seeds_s": ...}
 Each figure is the best wall-clock time of N runs (default 5); alongside are the median
 (`_median`), the best CPU time (`_cpu_s`, steady when the machine is busy) and the size.
 The 5 MB documents are the project's own fixtures with section 3 padded by repeated list items
 and section 6's first phase lengthened, so both the page walk and the nesting rule are exercised.
+The HTML page is also parsed by lexbor alone, interleaved run by run with the reader, so the
+ratio compares the two under the same load (target: within 4x). The Word document (50 pages,
+target under 1 s) is built with python-docx and the PDF (20 pages, target under 2 s) printed by
+Chromium from the same role; the PDF is left out (null) when Chromium is missing.
 """
 from __future__ import annotations
 
@@ -13,7 +19,9 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from functools import partial
 from pathlib import Path
@@ -24,6 +32,9 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from onboarding.roles.reader import MAX_BYTES, parse_document, read_paths  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "blueprints" / "binary"))
+import make_binaries  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "blueprints"
 TARGET = MAX_BYTES - 50_000  # just under the limit, so the size check passes
@@ -84,6 +95,50 @@ def _time(function: Callable[[], object], repeat: int) -> tuple[float, float, fl
     return min(runs), statistics.median(runs), min(cpu)
 
 
+def _time_pair(first: Callable[[], object], second: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Best wall-clock seconds of each, run alternately so both see the same machine load."""
+    a, b = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        first()
+        a.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        second()
+        b.append(time.perf_counter() - started)
+    return min(a), min(b)
+
+
+def _long_role(pages: int, per_page: int) -> None:
+    """Grow the fixture role's section 3 so it fills about `pages` pages."""
+    make_binaries.SECTION_3_ITEMS = [
+        f"Keep guide {n} accurate, reviewed and linked from the product where readers need it."
+        for n in range(pages * per_page)
+    ]
+
+
+def _docx_bytes(folder: Path, pages: int) -> bytes | None:
+    _long_role(pages, 28)  # about 28 list paragraphs to a Word page
+    make_binaries.write_docx(folder / "long.docx")
+    return (folder / "long.docx").read_bytes()
+
+
+def _pdf_bytes(folder: Path, pages: int) -> tuple[bytes, int] | None:
+    try:
+        _long_role(pages - 3, 30)  # the rest of the role takes about three pages
+        make_binaries.write_html(folder / "long.html")
+        make_binaries.print_pdf(folder / "long.html", folder / "long.pdf")
+    except (SystemExit, OSError, subprocess.SubprocessError):
+        return None
+    import pypdfium2
+
+    data = (folder / "long.pdf").read_bytes()
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        return data, len(pdf)
+    finally:
+        pdf.close()
+
+
 def main(argv: list[str]) -> int:
     """Time the reader and print one JSON line of results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -91,6 +146,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--bytes", type=int, default=TARGET, help=f"size of the padded documents (default {TARGET})"
     )
+    parser.add_argument("--pages", type=int, default=0, help="pages of the Word and PDF documents (default 50 and 20, fewer with a smaller --bytes)")
     args = parser.parse_args(argv)
     size = min(args.bytes, MAX_BYTES)
 
@@ -107,6 +163,35 @@ def main(argv: list[str]) -> int:
         results[f"parse_5mb_{name}_s_median"] = round(median, 4)
         results[f"parse_5mb_{name}_cpu_s"] = round(cpu, 4)
         results[f"parse_5mb_{name}_bytes"] = len(data)
+
+    from selectolax.lexbor import LexborHTMLParser
+
+    page = documents["html"]
+    reader_s, lexbor_s = _time_pair(
+        partial(parse_document, page, "5mb.html"), partial(LexborHTMLParser, page.decode("utf-8")), args.repeat
+    )
+    results["reader_5mb_html_s"] = round(reader_s, 4)
+    results["lexbor_5mb_html_s"] = round(lexbor_s, 4)
+    results["html_vs_parser_ratio"] = round(reader_s / lexbor_s, 2)
+
+    scale = size / TARGET  # a quick run (the test's) makes short documents too
+    with tempfile.TemporaryDirectory() as folder:
+        docx_pages = args.pages or max(4, round(50 * scale))
+        data = _docx_bytes(Path(folder), docx_pages)
+        if data is not None:
+            best, median, _ = _time(partial(parse_document, data, "long.docx"), args.repeat)
+            results.update(parse_docx_s=round(best, 4), parse_docx_s_median=round(median, 4),
+                           parse_docx_pages=docx_pages, parse_docx_bytes=len(data))
+        else:
+            results["parse_docx_s"] = None
+        printed = _pdf_bytes(Path(folder), args.pages or max(4, round(20 * scale)))
+        if printed is not None:
+            data, pages = printed
+            best, median, _ = _time(partial(parse_document, data, "long.pdf"), args.repeat)
+            results.update(parse_pdf_s=round(best, 4), parse_pdf_s_median=round(median, 4),
+                           parse_pdf_pages=pages, parse_pdf_bytes=len(data))
+        else:
+            results["parse_pdf_s"] = None
 
     seeds = Path(os.environ.get("ONBOARDING_SEEDS_DIR", ROOT.parent / "shared" / "seeds"))
     if seeds.is_dir():

@@ -3,6 +3,8 @@
 # Idempotent: re-running it only installs what is missing.
 #   scripts/setup.sh          the app (virtualenv in .venv)
 #   scripts/setup.sh --test   also the test tools: PostgreSQL server and Chromium from Debian
+#                             (Chromium also prints the seed documents to PDF for the reader's
+#                             tests; the reader's parsers come as wheels with their C inside)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,17 +1,15 @@
-"""Recognising a document's format from its content, and sending it to its reader."""
+"""Recognising a document's format from its content (never its name), and sending it to its reader."""
 from __future__ import annotations
 
 import re
 
 from onboarding.roles.reader import export
 from onboarding.roles.reader.document import Document
+from onboarding.roles.reader.docx import docx_to_html, is_docx, refuse_ole
 from onboarding.roles.reader.html import read_html
 from onboarding.roles.reader.markdown import read_markdown
-from onboarding.roles.reader.repair import (
-    repair_mojibake,
-    repair_warning,
-    strip_invisible,
-)
+from onboarding.roles.reader.pdf import pdf_to_text
+from onboarding.roles.reader.repair import repair_mojibake, repair_warning, strip_invisible
 from onboarding.roles.reader.text import read_text
 from onboarding.roles.reader.wordpress import read_json
 
@@ -58,6 +56,28 @@ def read_documents(text: str, source: str) -> list[Document]:
     if fmt == "export-yaml":
         roles = export.load_export(text, "yaml", source)
         return [Document(format="export-yaml", roles=roles)]
+    return [_read_markup(text, fmt)]
+
+
+def read_binary_documents(data: bytes) -> list[Document] | None:
+    """A Word or PDF document, recognised from its bytes; None for anything else.
+
+    These come before the text checks, which would refuse them as binary data.
+    """
+    if data[:1024].lstrip().startswith(b"%PDF-"):
+        doc = _read_markup(pdf_to_text(data), "text")
+        doc.format = "pdf"
+        return [doc]
+    if is_docx(data):
+        doc = _read_markup(docx_to_html(data), "html-fragment")
+        doc.format = "docx"
+        return [doc]
+    refuse_ole(data)
+    return None
+
+
+def _read_markup(text: str, fmt: str) -> Document:
+    """HTML, Markdown or plain text, repaired first (with the warning that says so)."""
     text, repaired = repair_mojibake(strip_invisible(text))
     warnings = [repair_warning(repaired)] if repaired else []
     if fmt in ("html", "html-fragment"):
@@ -67,4 +87,4 @@ def read_documents(text: str, source: str) -> list[Document]:
     else:
         doc = read_text(text)
     doc.warnings = warnings + doc.warnings
-    return [doc]
+    return doc

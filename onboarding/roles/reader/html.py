@@ -2,9 +2,10 @@
 to blocks: furniture, hidden elements and advertising left out."""
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Collection
+from collections.abc import Iterator
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from onboarding.roles.reader.document import Block, Document, Item
 from onboarding.roles.reader.repair import clean_text
@@ -14,10 +15,6 @@ _VOID = frozenset(
 )
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _LISTS = frozenset({"ul", "ol", "menu"})
-_INLINE = frozenset(
-    """a abbr acronym b bdi bdo big cite code data del dfn em font i ins kbd label mark nobr q
-    s samp small span strike strong sub sup time tt u var wbr img""".split()
-)
 _BLOCK = frozenset(
     """address article aside blockquote body caption center dd details dialog div dl dt fieldset
     figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav ol p
@@ -45,47 +42,14 @@ _CONTENT_CLASSES = frozenset(
 )
 _ATTR_WORD = re.compile(r"[\s_\-]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+#: Inline elements that, without attributes, carry nothing but their text.
+_TRANSPARENT = frozenset(
+    "b strong i em u s small mark abbr cite code kbd samp sub sup q dfn var bdi tt big".split()
+)
+#: Elements whose content is never read (raw text, or furniture with no title in it).
+_OPAQUE = frozenset({"script", "style", "noscript", "template", "textarea", "iframe", "xmp"})
 _BR = "\x00"  # stands for <br> in extracted text (NUL cannot occur: such files are refused)
 _MAX_DEPTH = 200
-
-# One pass over the markup finds every tag; the text between matches is character data. This is
-# several times faster than html.parser on large pages (which matters at the 5 MB limit) and is
-# tolerant in the same ways: a stray "<" is text, an unterminated comment runs to the end.
-# Possessive quantifiers (`*+`) keep a tag that never closes from backtracking exponentially,
-# and a tag cannot run past the next "<" outside quotes, so "<a <a <a ..." stays linear.
-_MARKUP = re.compile(
-    r"""<!--.*?(?:-->|\Z)
-      | <![^<>]*+>
-      | <\?[^<>]*+>
-      | <(script|style|textarea|title|xmp|iframe|noembed|noframes)\b   # raw text elements
-        ((?:[^<>"']++|"[^"]*+"|'[^']*+')*+)>(.*?)(?:</\1\s*>|\Z)
-      | </([A-Za-z][^\s/<>]*+)[^<>]*+>
-      | <([A-Za-z][^\s/<>]*+)((?:[^<>"']++|"[^"]*+"|'[^']*+')*+)>""",
-    re.DOTALL | re.VERBOSE | re.IGNORECASE,
-)
-#: Inline tags without attributes carry nothing but their text, so they are removed before the
-#: markup is read (in one C-speed pass; they are a third of the tags of a typical post).
-_TRANSPARENT = re.compile(
-    r"</?(?:b|strong|i|em|u|s|small|mark|abbr|cite|code|kbd|samp|sub|sup|q|dfn|var|bdi|tt|big|span)\s*>",
-    re.IGNORECASE,
-)
-_ATTRIBUTE = re.compile(
-    r"""([^\s"'=/>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?"""
-)
-
-
-def _parse_attributes(raw: str) -> dict[str, str]:
-    """`class="a" hidden id=x` -> {"class": "a", "hidden": "", "id": "x"} (first one wins)."""
-    attrs: dict[str, str] = {}
-    for match in _ATTRIBUTE.finditer(raw):
-        name = match.group(1).lower()
-        value = match.group(2) if match.group(2) is not None else (
-            match.group(3) if match.group(3) is not None else (match.group(4) or "")
-        )
-        if name not in attrs:
-            attrs[name] = html.unescape(value) if "&" in value else value
-    return attrs
-
 
 def _is_noise(tag: str, attrs: dict[str, str]) -> bool:
     """Page furniture, hidden elements and advertising are left out of the content."""
@@ -123,82 +87,87 @@ class _Node:
 
 
 class _Tree:
-    """Markup to a tree, closing the end tags HTML lets authors leave out.
+    """The parsed page as the reader's minimal DOM.
 
-    While building, it remembers the elements the reader looks for afterwards (the article, the
-    content wrapper, headings for the title), so the tree is never searched again.
+    lexbor (through selectolax) builds the tree the way a browser does (implied end tags,
+    misnested markup, entities); this copies it into `_Node`s, leaving out comments and the
+    whitespace between list items and table rows, and remembers on the way the elements the
+    reader looks for afterwards (the article, the content wrapper, headings for the title).
     """
 
     def __init__(self, text: str) -> None:
         self.root = _Node("#root", {})
-        self.stack: list[_Node] = [self.root]
         self.content: list[_Node] = []  # WordPress entry-content and similar wrappers
         self.articles: list[_Node] = []
         self.mains: list[_Node] = []
         self.bodies: list[_Node] = []
         self.titles: list[tuple[_Node, bool]] = []  # (<h1> or <title>, inside <article>/<main>)
-        self._feed(text)
+        parsed = LexborHTMLParser(text)
+        self._copy(parsed.root)
 
-    def _feed(self, text: str) -> None:
-        text = _TRANSPARENT.sub("", text)
-        pos = 0
-        data = self._data
-        start = self._start
-        end = self._end
-        for match in _MARKUP.finditer(text):
-            at = match.start()
-            if at > pos:
-                data(text[pos:at])  # never empty here
-            pos = match.end()
-            kind = match.lastindex
-            if kind == 6 or kind == 5:  # a start tag (group 6 is its attributes)
-                tag = match.group(5).lower()
-                raw_attrs = match.group(6) or ""
-                start(tag, _parse_attributes(raw_attrs) if raw_attrs.strip() else {})
-                if raw_attrs.endswith("/") and tag not in _VOID:
-                    end(tag)  # XHTML-style <div/>
-            elif kind == 4:
-                end(match.group(4).lower())
-            elif kind is not None:  # script, style, title ...: raw text up to the end tag
-                tag = match.group(1).lower()
-                raw_attrs = match.group(2)
-                start(tag, _parse_attributes(raw_attrs) if raw_attrs.strip() else {})
-                data(match.group(3))
-                end(tag)
-        if pos < len(text):
-            data(text[pos:])
+    def _copy(self, top: LexborNode | None) -> None:
+        if top is None:
+            return
+        nodes: list[_Node] = [self.root]  # the open elements, outermost first
+        tags: list[str] = []
+        frames: list[tuple[Iterator[LexborNode], _Node]] = [(iter((top,)), self.root)]
+        depth_limited = 0
+        while frames:
+            children, parent = frames[-1]
+            child = next(children, None)
+            if child is None:
+                frames.pop()
+                if tags:
+                    tags.pop()
+                    if depth_limited:
+                        depth_limited -= 1
+                    else:
+                        nodes.pop()
+                continue
+            tag = child.tag
+            if tag == "-text":
+                data = child.text_content
+                if data and not (parent.tag in _STRUCTURAL and data.isspace()):
+                    parent.children.append(data)
+                continue
+            if not tag or tag[0] in "-!#_":
+                continue  # comments, the doctype
+            raw = child.attributes
+            if not raw and tag in _TRANSPARENT:
+                # Inline formatting without attributes carries nothing but its text: its
+                # children join the parent's (a third of the elements of a typical post).
+                frames.append((child.iter(include_text=True), parent))
+                tags.append(tag)
+                depth_limited += 1
+                continue
+            attrs = {name: value or "" for name, value in raw.items()} if raw else {}
+            node = _Node(tag, attrs)
+            parent.children.append(node)
+            if tag in _BLOCK:
+                for ancestor in reversed(nodes):
+                    if ancestor.has_block:
+                        break
+                    ancestor.has_block = True
+            self._remember(node, tags)
+            if tag in _VOID or tag in _OPAQUE:
+                continue
+            tags.append(tag)
+            if len(nodes) < _MAX_DEPTH:
+                nodes.append(node)
+                frames.append((child.iter(include_text=True), node))
+            else:
+                # Deeply nested markup is flattened rather than followed.
+                depth_limited += 1
+                frames.append((child.iter(include_text=True), parent))
 
-    def _data(self, data: str) -> None:
-        parent = self.stack[-1]
-        if parent.tag in _STRUCTURAL and data.isspace():
-            return  # indentation between <li>s or <tr>s is not content
-        if "&" in data:
-            data = html.unescape(data)
-        parent.children.append(data)
-
-    def _start(self, tag: str, attrs: dict[str, str]) -> None:
-        stack = self.stack
-        self._implicit_close(tag)
-        node = _Node(tag, attrs)
-        stack[-1].children.append(node)
-        if tag in _BLOCK:
-            for ancestor in reversed(stack):
-                if ancestor.has_block:
-                    break
-                ancestor.has_block = True
-        self._remember(node)
-        # Deeply nested markup is flattened rather than followed (it would exhaust recursion).
-        if tag not in _VOID and len(stack) < _MAX_DEPTH:
-            stack.append(node)
-
-    def _remember(self, node: _Node) -> None:
+    def _remember(self, node: _Node, open_tags: list[str]) -> None:
         tag = node.tag
         if tag == "h1" or tag == "title":
-            open_tags = {n.tag for n in self.stack}
-            scoped = not open_tags.isdisjoint(("article", "main"))
+            opened = set(open_tags)
+            scoped = not opened.isdisjoint(("article", "main"))
             # A site's logo is often an <h1> in the page header; an <svg> has <title>s too.
-            furniture = not open_tags.isdisjoint(("nav", "footer", "aside", "svg")) or (
-                "header" in open_tags and not scoped
+            furniture = not opened.isdisjoint(("nav", "footer", "aside", "svg")) or (
+                "header" in opened and not scoped
             )
             if not furniture:
                 self.titles.append((node, scoped))
@@ -214,46 +183,6 @@ class _Tree:
                 self.content.append(node)
             elif node.attrs.get("role") == "main":
                 self.mains.append(node)
-
-    def _end(self, tag: str) -> None:
-        stack = self.stack
-        for depth in range(len(stack) - 1, 0, -1):
-            if stack[depth].tag == tag:
-                del stack[depth:]
-                return
-
-    def _implicit_close(self, tag: str) -> None:
-        """Close an open <p>, <li>, <tr>, <td> ... where HTML says a new tag ends it."""
-        stack = self.stack
-        if tag in _BLOCK:
-            # A block element ends an open paragraph reached through inline elements only.
-            for depth in range(len(stack) - 1, 0, -1):
-                open_tag = stack[depth].tag
-                if open_tag == "p":
-                    del stack[depth:]
-                    break
-                if open_tag not in _INLINE:
-                    break
-        if tag == "li":
-            self._close_within(("li",), _LISTS)
-        elif tag in ("dt", "dd"):
-            self._close_within(("dt", "dd"), ("dl",))
-        elif tag == "tr":
-            self._close_within(("tr",), ("table", "thead", "tbody", "tfoot"))
-        elif tag in ("td", "th"):
-            self._close_within(("td", "th"), ("tr", "table"))
-        elif tag in ("thead", "tbody", "tfoot"):
-            self._close_within(("thead", "tbody", "tfoot"), ("table",))
-
-    def _close_within(self, names: tuple[str, ...], boundary: Collection[str]) -> None:
-        stack = self.stack
-        for depth in range(len(stack) - 1, 0, -1):
-            open_tag = stack[depth].tag
-            if open_tag in names:
-                del stack[depth:]
-                return
-            if open_tag in boundary:
-                return
 
 
 class _Extractor:

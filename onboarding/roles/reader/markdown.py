@@ -1,153 +1,181 @@
-"""Markdown: `#` headings, paragraphs of joined lines, indented bullets, pipe tables."""
+"""Markdown, read by markdown-it-py (CommonMark with tables): headings, paragraphs, real nesting.
+
+markdown-it does the parsing (emphasis, links, escapes, entities, setext headings, fences,
+tables); this module turns its tokens into the reader's blocks, with two departures from
+CommonMark that pasted documents need:
+
+- A document with almost no blank lines was pasted from a page: every line is its own
+  paragraph there, not one soft-wrapped paragraph.
+- A line under a list item that is not indented starts something new (in pasted documents it is
+  the next heading), where CommonMark would fold it into the item ("lazy continuation").
+"""
 from __future__ import annotations
 
 import re
 
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
 from onboarding.roles.reader.document import Document
 from onboarding.roles.reader.repair import clean_text
-from onboarding.roles.reader.text import (
-    TABLE_SEPARATOR,
-    BlockStream,
-    atx_heading,
-    indent_width,
-    split_row,
-    unescape_entities,
-)
+from onboarding.roles.reader.text import TABLE_SEPARATOR, BlockStream, split_row
 
-_MD_BULLET = re.compile(r"^([ \t]*)(?:[-*+•]|\d{1,3}\.)[ \t]+(\S.*)$")
-
-_MD_SETEXT = re.compile(r"^ {0,3}(=+|-{2,})[ \t]*$")
-_MD_HR = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_MD_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-# No span can run past the next delimiter of its kind (`[^*...]`), so a line full of unmatched
-# `*` or `[` is read in linear time; spans are bounded as well.
-_MD_INLINE_SUBS = [
-    (re.compile(r"!\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)"), r"\1"),
-    (re.compile(r"\[([^\[\]\n]{1,500})\]\([^()\n]{0,2000}\)"), r"\1"),
-    (re.compile(r"\[([^\[\]\n]{1,500})\]\[[^\[\]\n]{0,500}\]"), r"\1"),
-    (re.compile(r"<(https?://[^<>\s]{1,2000})>"), r"\1"),
-    (re.compile(r"`([^`\n]{0,500})`"), r"\1"),
-    (re.compile(r"\*\*(?=[^\s*])([^*\n]{1,500}?)(?<=\S)\*\*"), r"\1"),
-    (re.compile(r"__(?=[^\s_])([^_\n]{1,500}?)(?<=\S)__"), r"\1"),
-    (re.compile(r"(?<![\w*\\])\*(?=[^\s*])([^*\n]{1,500}?)(?<=[^\s\\])\*(?![\w*])"), r"\1"),
-    (re.compile(r"(?<![\w\\])_(?=[^\s_])([^_\n]{1,500}?)(?<=\S)_(?!\w)"), r"\1"),
-    (re.compile(r"~~(?=[^\s~])([^~\n]{1,500}?)(?<=\S)~~"), r"\1"),
-    (re.compile(r"<br\s*/?>", re.IGNORECASE), " "),
-    (re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,2000})?/?>"), ""),
-    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])"), r"\1"),
-]
+# Indented code is off: an indented line in a pasted document is a sub-item or a continuation.
+_MD = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough").disable("code")
+#: The same parser without the inline pass, which is run per paragraph below.
+_BLOCKS = MarkdownIt("commonmark", {"html": True}).enable("table").disable("code").disable("inline")
+#: markdown-it-py reads inline markup in linear time but in pure Python (about 20 us a
+#: delimiter); a paragraph longer than this is no prose anyone wrote, and is kept as it is.
+_MAX_INLINE = 20_000
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,2000})?/?>")
 
 
-def _md_inline(text: str) -> str:
-    """Markdown inline markup (emphasis, links, code) down to its plain text."""
-    if any(mark in text for mark in "*_`[<\\~&"):
-        for pattern, replacement in _MD_INLINE_SUBS:
-            text = pattern.sub(replacement, text)
-        text = unescape_entities(text)
-    return clean_text(text)
+def _front_matter(lines: list[str]) -> int:
+    """The line after YAML front matter (`---` ... `---`), or 0."""
+    if lines and lines[0].strip() == "---":
+        for end in range(1, min(len(lines), 100)):
+            if lines[end].strip() in ("---", "..."):
+                return end + 1
+    return 0
+
+
+def _inline_lines(token: Token) -> list[str]:
+    """The plain text of an inline token, one string per source line (soft breaks split)."""
+    if len(token.content) > _MAX_INLINE:
+        return token.content.splitlines() or [""]
+    lines: list[str] = [""]
+    for child in _MD.parseInline(token.content)[0].children or []:
+        kind = child.type
+        if kind in ("text", "code_inline"):
+            lines[-1] += child.content
+        elif kind == "softbreak":
+            lines.append("")
+        elif kind == "hardbreak":
+            lines[-1] += " "
+        elif kind == "image":
+            lines[-1] += "".join(c.content for c in child.children or [])
+        elif kind == "html_inline":
+            if _BR.fullmatch(child.content.strip()):
+                lines[-1] += " "
+    return lines
+
+
+def _html_text(content: str) -> list[str]:
+    """An HTML block's lines with the tags taken out (the text of a pasted snippet stays)."""
+    return [clean_text(_TAG.sub("", _BR.sub(" ", line))) for line in content.splitlines()]
 
 
 def read_markdown(text: str) -> Document:
     """Markdown: `#` headings, paragraphs of joined lines, indented bullets, pipe tables."""
     lines = text.splitlines()
-    out = BlockStream()
-    para: list[str] = []
-    fence: str | None = None
-    start = 0
-    if lines and lines[0].strip() == "---":  # YAML front matter
-        for end in range(1, min(len(lines), 100)):
-            if lines[end].strip() in ("---", "..."):
-                start = end + 1
-                break
-
-    def flush_para() -> None:
-        if para:
-            text_ = _md_inline(" ".join(para))
-            if text_:
-                out.para(text_)
-            para.clear()
-
-    # Markdown joins consecutive lines into one paragraph, which is right for hand-written files
-    # (wrapped lines, blank lines between paragraphs) and wrong for pasted ones that have no
-    # blank lines at all: there, every line is its own paragraph, as in a plain-text paste.
+    start = _front_matter(lines)
+    source = lines[start:]
     blank = sum(1 for line in lines if not line.strip())
     one_line_paragraphs = blank * 8 < len(lines) - blank
-    previous_blank = True
-    for index in range(start, len(lines)):
-        raw = lines[index].rstrip()
-        if raw.lstrip().startswith(">"):
-            raw = re.sub(r"^\s*(?:>\s?)+", "", raw)
-        stripped = raw.strip()
-        if fence is not None:  # code is not part of a plan: keep its lines as paragraphs
-            if stripped.startswith(fence):
-                fence = None
-            elif stripped:
-                out.para(clean_text(stripped))
-            continue
-        fence_match = _MD_FENCE.match(raw)
-        if fence_match:
-            flush_para()
+    tokens = _BLOCKS.parse("\n".join(source))
+    out = BlockStream()
+    depth = 0  # list nesting
+    item_indents: list[int] = []  # content column of each open list item
+    item_has_text: list[bool] = []
+    row: list[str] | None = None
+    heading_level = 0
+
+    def indent_of(line_number: int) -> int:
+        line = source[line_number] if line_number < len(source) else ""
+        return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+
+    for index, token in enumerate(tokens):
+        kind = token.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+            if depth == 0:
+                out.end_list()
+        elif kind == "list_item_open":
+            marker_line = token.map[0] if token.map else 0
+            item_indents.append(indent_of(marker_line) + 1)
+            item_has_text.append(False)
+        elif kind == "list_item_close":
+            item_indents.pop()
+            item_has_text.pop()
+        elif kind == "heading_open":
+            heading_level = int(token.tag[1])
+        elif kind == "table_open":
             out.end_list()
+            out.open_table()
+        elif kind == "table_close":
             out.end_table()
-            fence = fence_match.group(1)[:3]
-            continue
-        if not stripped:
-            flush_para()
-            out.end_table()
-            previous_blank = True
-            continue
-        was_blank, previous_blank = previous_blank, False
-        if out.table is not None:
-            if "|" in stripped:
-                if not TABLE_SEPARATOR.match(stripped):
-                    out.table.append([_md_inline(cell) for cell in split_row(stripped)])
-                continue
-            out.end_table()
-        heading = atx_heading(raw)
-        if heading:
-            flush_para()
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close":
+            if out.table is not None and row is not None:
+                out.table.append(row)
+            row = None
+        elif kind in ("fence", "code_block"):
+            # Code is not part of a plan: keep its lines as paragraphs.
             out.end_list()
-            text_ = _md_inline(heading[1])
-            if text_:
-                out.heading(text_, heading[0])
-            continue
-        setext = _MD_SETEXT.match(raw)
-        if setext and para and out.list is None:
-            level = 1 if setext.group(1).startswith("=") else 2
-            text_ = _md_inline(" ".join(para))
-            para.clear()
-            if text_:
-                out.heading(text_, level)
-            continue
-        if _MD_HR.match(raw):
-            flush_para()
-            out.end_list()
-            continue
-        if "|" in stripped and (
-            stripped.startswith("|")
-            or (index + 1 < len(lines) and TABLE_SEPARATOR.match(lines[index + 1]) and "|" in lines[index + 1])
-        ):
-            flush_para()
-            out.end_list()
-            out.table = [] if TABLE_SEPARATOR.match(stripped) else [
-                [_md_inline(cell) for cell in split_row(stripped)]
-            ]
-            continue
-        bullet = _MD_BULLET.match(raw)
-        if bullet:
-            flush_para()
-            out.open_list().add(indent_width(bullet.group(1)), _md_inline(bullet.group(2)))
-            continue
-        if out.list is not None:
-            indent = indent_width(raw[: len(raw) - len(raw.lstrip())])
-            # An indented line continues the item above it. (CommonMark's "lazy" unindented
-            # continuation is not followed: in pasted documents that line is a new heading.)
-            if indent > out.list.last_indent and not was_blank:
-                out.list.continue_last(_md_inline(stripped))
-                continue
-            out.end_list()
-        para.append(stripped)
-        if one_line_paragraphs:
-            flush_para()
-    flush_para()
+            for line in token.content.splitlines():
+                if line.strip():
+                    out.para(clean_text(line))
+        elif kind == "html_block":
+            for line in _html_text(token.content):
+                if line:
+                    out.para(line)
+        elif kind == "inline":
+            parent = tokens[index - 1].type if index else ""
+            texts = _inline_lines(token)
+            if parent == "heading_open":
+                text = clean_text(" ".join(texts))
+                out.end_list()
+                if text:
+                    out.heading(text, heading_level)
+            elif row is not None:
+                row.append(clean_text(" ".join(texts)))
+            elif depth and item_indents:
+                _list_paragraph(out, token, texts, depth, item_indents[-1], item_has_text, indent_of)
+            else:
+                _paragraph(out, texts, one_line_paragraphs)
     return out.document("markdown")
+
+
+def _list_paragraph(out, token, texts, depth, content_indent, item_has_text, indent_of) -> None:  # type: ignore[no-untyped-def]
+    """A paragraph inside a list item: the item's text, up to a line that is not indented."""
+    first_line = token.map[0] if token.map else 0
+    if item_has_text[-1]:
+        # A second paragraph (after a blank line) is no longer the item: the list ends there.
+        out.end_list()
+        for text in texts:
+            _paragraph(out, [text], True)
+        return
+    item_has_text[-1] = True
+    kept = [texts[0]]
+    rest: list[str] = []
+    for offset, text in enumerate(texts[1:], start=1):
+        if rest or indent_of(first_line + offset) < min(content_indent, 2):
+            rest.append(text)  # a lazy continuation line: it starts something new
+        else:
+            kept.append(text)
+    builder = out.open_list()
+    builder.add(depth, clean_text(" ".join(kept)))
+    if rest:
+        out.end_list()
+        _paragraph(out, rest, True)
+
+
+def _paragraph(out: BlockStream, texts: list[str], one_line: bool) -> None:
+    """A paragraph's lines: one paragraph, or one per line in a pasted document; pipe rows that
+    markdown-it did not take for a table (no `|---|` line) are still a table."""
+    if texts and all(text.strip().startswith("|") for text in texts):
+        table = out.open_table()
+        for text in texts:
+            if not TABLE_SEPARATOR.match(text):
+                table.append([clean_text(cell) for cell in split_row(text)])
+        out.end_table()
+        return
+    out.end_list()
+    for text in texts if one_line else [" ".join(texts)]:
+        text = clean_text(text)
+        if text:
+            out.para(text)

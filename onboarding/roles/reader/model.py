@@ -21,6 +21,8 @@ FORMATS = (
     "markdown",
     "export-yaml",
     "export-json",
+    "docx",
+    "pdf",
 )
 
 

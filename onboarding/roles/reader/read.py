@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from onboarding.roles.reader.detect import read_documents
+from onboarding.roles.reader.detect import read_binary_documents, read_documents
 from onboarding.roles.reader.model import BlueprintError, ParsedRole
 from onboarding.roles.reader.repair import check_size, decode
 from onboarding.roles.reader.role import build_role
@@ -22,9 +22,15 @@ def parse_document(data: bytes, source: str, *, max_bytes: int = MAX_BYTES) -> l
     Raises `BlueprintError` with a one-line reason when the file cannot be a blueprint.
     """
     check_size(data, max_bytes)
-    decoded = decode(data)
+    documents = read_binary_documents(data)
+    if documents is None:
+        decoded = decode(data)
+        documents = read_documents(decoded.text, source)
+        decode_warnings = decoded.warnings
+    else:
+        decode_warnings = []
     roles: list[ParsedRole] = []
-    for doc in read_documents(decoded.text, source):
+    for doc in documents:
         if doc.roles is not None:
             roles.extend(doc.roles)
             continue
@@ -34,7 +40,7 @@ def parse_document(data: bytes, source: str, *, max_bytes: int = MAX_BYTES) -> l
             if doc.label:
                 raise BlueprintError(f"{doc.label}: {exc}") from None
             raise
-        role.warnings = decoded.warnings + role.warnings
+        role.warnings = decode_warnings + role.warnings
         roles.append(role)
     return roles
 

@@ -36,12 +36,13 @@ def build_role(doc: Document, source: str) -> ParsedRole:
     if goals is None:
         raise BlueprintError('no section 6 ("Goals, Objectives, and Milestones") was found')
     plan = read_plan(goals.blocks, warnings)
+    # A document without a name is reported as such first: that is what names it in a batch.
+    title = role_title(doc, blocks, sections)
     if not plan.phases:
         raise BlueprintError(
             "section 6 has no recognisable phase (such as \"30-day goals\" or "
             "\"6-month milestones\") with milestones"
         )
-    title = role_title(doc, blocks, sections)
     summary_section = find_section(sections, 1, SUMMARY_TITLE)
     summary = ""
     if summary_section is not None:

@@ -147,3 +147,10 @@ def test_entities_in_a_text_paste_are_decoded(make_text_doc: Callable[..., bytes
     doc = make_text_doc("30-day goals (start)\n- Learn billing &amp; accounts&nbsp;&#8211; fast.\n")
     [role] = parse_document(doc, "x.txt")
     assert role.phases[0].milestones[0].text == "Learn billing & accounts – fast."
+
+
+def test_ftfy_repairs_mojibake_of_other_code_pages() -> None:
+    # UTF-8 read as MacRoman ("café" -> "caf√©") is not the cp1252 kind repaired by hand.
+    text, count = repair_mojibake("The caf\u221a\u00a9 team owns the r\u221a\u00a9sum\u221a\u00a9 flow.")
+    assert text == "The café team owns the résumé flow."
+    assert count == 3
