@@ -5,7 +5,7 @@ any day by setting `FIXED_NOW` (an aware datetime) in the app's config.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
@@ -19,6 +19,7 @@ def now() -> datetime:
 
 def today_for(user) -> date:
     """Today's date in the person's own time zone (UTC when it is unknown)."""
+    zone: tzinfo
     try:
         zone = ZoneInfo(getattr(user, "timezone", None) or "UTC")
     except (ZoneInfoNotFoundError, ValueError):

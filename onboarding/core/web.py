@@ -3,6 +3,7 @@ and running an operation with one commit and conflict handling."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 from dataclasses import dataclass, field
 
 from flask import request
@@ -11,6 +12,8 @@ from flask_wtf import FlaskForm
 
 from onboarding.core.errors import ConflictError, ServiceError, stale_as_conflict
 from onboarding.extensions import db
+
+T = TypeVar("T")
 
 CONFLICT_TEXT = ("Someone else changed this item while you were looking at it. Here is the current state; "
                  "nothing was overwritten. Check it, then try again if you still need to.")
@@ -53,7 +56,7 @@ def form_errors(form: FlaskForm) -> str:
     return " ".join(dict.fromkeys(messages)) or "The form could not be read."
 
 
-def run_action(action: Callable[[], object], **problem) -> tuple[object, Problem | None]:
+def run_action(action: Callable[[], T], **problem) -> tuple[T | None, Problem | None]:
     """Run a service call and commit; a conflict or refusal rolls back and comes back as a Problem."""
     try:
         with stale_as_conflict():

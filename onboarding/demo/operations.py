@@ -62,8 +62,8 @@ def build_demo(*, today: date, now: datetime) -> bool:
     if errors:
         raise ServiceError(f"demo blueprint unreadable: {errors[0]['source']}: {errors[0]['error']}")
     versions = {}
-    for role in roles:
-        result = import_role(role.to_dict(), now=now)
+    for parsed in roles:
+        result = import_role(parsed.to_dict(), now=now)
         versions[result.template.slug] = result.version
     people: dict[str, User] = {}
     for email, name, role, password, _ in PEOPLE:
@@ -89,7 +89,9 @@ def _leaves(plan: Plan) -> list[PlanItem]:
 
 def _make_progress(plan: Plan, hire: User, manager: User | None, progress: str, *, today: date, now: datetime) -> None:
     leaves = _leaves(plan)
-    if progress == "mixed":  # day 30 done and mostly signed off, one sent back, day 60 started
+    if progress in ("mixed", "done") and manager is None:
+        raise ServiceError(f"demo hire {hire.email} needs a manager to sign off their progress")
+    if progress == "mixed" and manager is not None:  # day 30 done and mostly signed off, one sent back, day 60 started
         day30 = [i for i in leaves if i.phase_key == "day-30"]
         for item in day30:
             complete_item(item, hire, note="Done with my reviewer.", now=now)
@@ -103,7 +105,7 @@ def _make_progress(plan: Plan, hire: User, manager: User | None, progress: str, 
     elif progress == "behind":  # some of the first month done, the rest overdue
         for item in [i for i in leaves if i.phase_key == "day-30"][:2]:
             complete_item(item, hire, now=now)
-    elif progress == "done":  # everything signed off, every check-in held
+    elif progress == "done" and manager is not None:  # everything signed off, every check-in held
         for item in leaves:
             complete_item(item, hire, now=now)
             sign_off_item(item, manager, now)

@@ -59,10 +59,10 @@ def get_template_by_slug(slug: str) -> RoleTemplate | None:
 
 
 def latest_version(template: RoleTemplate) -> RoleTemplateVersion:
-    return db.session.scalar(
+    return db.session.scalars(
         select(RoleTemplateVersion)
         .where(RoleTemplateVersion.template_id == template.id, RoleTemplateVersion.number == template.latest_number)
-    )
+    ).one()
 
 
 def import_role(role: dict, *, now: datetime, actor: User | None = None) -> ImportResult:
@@ -176,7 +176,7 @@ def describe_changes(old: dict | None, new: dict) -> list[str]:
         before, after = old_phases.get(key), new_phases.get(key)
         if before is None and after is None:
             continue
-        name = (after or before).get("heading") or key
+        name = (after or before or {}).get("heading") or key
         if before is None:
             changes.append(f"{name}: phase added")
             continue
@@ -237,9 +237,9 @@ def lines_to_milestones(text: str) -> list[dict]:
             stack.pop()
         parent_depth, siblings = stack[-1]
         depth = parent_depth + 1  # never deeper than one level below the line above
-        node = {"text": " ".join(stripped.split()), "children": []}
-        siblings.append(node)
-        stack.append((depth, node["children"]))
+        children: list[dict] = []
+        siblings.append({"text": " ".join(stripped.split()), "children": children})
+        stack.append((depth, children))
     return root
 
 

@@ -64,12 +64,12 @@ def docx_to_html(data: bytes) -> str:
     return "".join(out)
 
 
-def _attr(element, path: str) -> str | None:  # type: ignore[no-untyped-def]
+def _attr(element, path: str) -> str | None:
     found = element.find(path)
     return None if found is None else found.get(f"{_W}val")
 
 
-def _styles(document) -> dict[str, tuple[int, int]]:  # type: ignore[no-untyped-def]
+def _styles(document) -> dict[str, tuple[int, int]]:
     """Paragraph style id -> (heading level, list level), 0 where it is neither; through basedOn."""
     raw: dict[str, tuple[str, str | None, int, int]] = {}
     for style in document.styles.element.iterfind(f"{_W}style"):
@@ -96,7 +96,7 @@ def _styles(document) -> dict[str, tuple[int, int]]:  # type: ignore[no-untyped-
     return {style_id: resolve(style_id) for style_id in raw}
 
 
-def _text(element) -> str:  # type: ignore[no-untyped-def]
+def _text(element) -> str:
     """A paragraph's text: its runs' text, tabs and breaks as spaces, deleted text left out."""
     parts = []
     for node in element.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}delText"):
@@ -107,7 +107,7 @@ def _text(element) -> str:  # type: ignore[no-untyped-def]
     return "".join(parts)
 
 
-def _body(body, styles: dict[str, tuple[int, int]], out: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _body(body, styles: dict[str, tuple[int, int]], out: list[str]) -> None:
     open_levels = 0  # nested <ul>s open for the list being written
 
     def close_to(level: int) -> None:

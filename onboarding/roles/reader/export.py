@@ -207,7 +207,7 @@ def _phase(data: Any, number: int) -> Phase:
     if not isinstance(data, dict):
         raise BlueprintError(f"{what} must be a mapping")
     key = data.get("key")
-    if not is_phase(key):
+    if not isinstance(key, str) or not is_phase(key):
         raise BlueprintError(f"{what} has an unknown key {key!r} (expected one of {', '.join(PHASE_ORDER)})")
     standard = standard_due(key)
     due = data.get("due", standard)

@@ -140,7 +140,7 @@ def read_markdown(text: str) -> Document:
     return out.document("markdown")
 
 
-def _list_paragraph(out, token, texts, depth, content_indent, item_has_text, indent_of) -> None:  # type: ignore[no-untyped-def]
+def _list_paragraph(out, token, texts, depth, content_indent, item_has_text, indent_of) -> None:
     """A paragraph inside a list item: the item's text, up to a line that is not indented."""
     first_line = token.map[0] if token.map else 0
     if item_has_text[-1]:

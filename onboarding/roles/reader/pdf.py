@@ -87,7 +87,7 @@ def pdf_to_text(data: bytes) -> str:
     return "\n".join(_render(_join_wrapped(lines))) + "\n"
 
 
-def _pdfium_lines(page, textpage, number: int) -> tuple[list[_Line], float]:  # type: ignore[no-untyped-def]
+def _pdfium_lines(page, textpage, number: int) -> tuple[list[_Line], float]:
     """A page's text lines as PDFium assembles them (in C, which is what makes it fast), with
     their position, size and weight, bullets marked, and the text of ruled tables in cells."""
     import ctypes
@@ -133,7 +133,7 @@ def _pdfium_lines(page, textpage, number: int) -> tuple[list[_Line], float]:  # 
         if grids and _into_cells(height, chars, grids):
             continue
         boxes = [box for _, box in chars if box is not None]
-        first = chars[0][1]
+        first = chars[0][1] or boxes[0]
         raw.FPDFText_GetFontInfo(handle, first[4], font, 128, ctypes.byref(flags))
         line = _Line(
             text=line_text, x0=first[0], x1=max(box[2] for box in boxes),
@@ -193,7 +193,7 @@ def _grids(rules: list[tuple[float, float, float, float]]) -> list[_Grid]:
         ys = _positions([(top + bottom) / 2 for top, left, bottom, right in group if bottom - top <= 2])
         xs = _positions([(left + right) / 2 for top, left, bottom, right in group if right - left <= 2])
         if len(ys) >= 2 and len(xs) >= 2:
-            cells = [[[] for _ in range(len(xs) - 1)] for _ in range(len(ys) - 1)]
+            cells: list[list[list[str]]] = [[[] for _ in range(len(xs) - 1)] for _ in range(len(ys) - 1)]
             grids.append(_Grid(ys, xs, cells, {}))
     return grids
 
@@ -207,7 +207,7 @@ def _positions(values: list[float]) -> list[float]:
     return found
 
 
-def _char_lines(textpage, text: str, count: int) -> list[list[tuple[str, tuple | None]]]:  # type: ignore[no-untyped-def]
+def _char_lines(textpage, text: str, count: int) -> list[list[tuple[str, tuple | None]]]:
     """The page's characters grouped into lines by their boxes, each with its box (None for a
     space): PDFium's own line breaks are not used, they split some pages at every glyph."""
     lines: list[list[tuple[str, tuple | None]]] = []
@@ -291,7 +291,7 @@ def _in_margin(line: _Line, height: float) -> bool:
 
 
 def _body_size(lines: list[_Line]) -> float:
-    sizes = Counter()
+    sizes: Counter[float] = Counter()
     for line in lines:
         if line.table is None:
             sizes[line.size] += len(line.text)
@@ -302,7 +302,7 @@ def _join_wrapped(lines: list[_Line]) -> list[_Line]:
     """Join each wrapped line to the line it continues (across a page break too)."""
     if not lines:
         return []
-    right = {}
+    right: dict[int, float] = {}
     for line in lines:
         if line.table is None:
             right[line.page] = max(right.get(line.page, 0.0), line.x1)
