@@ -3,8 +3,8 @@ and running an operation with one commit and conflict handling."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from flask import request
 from flask_login import current_user
