@@ -12,6 +12,8 @@ every plan. Anything else answers 404, never 403, so that someone else's plan do
 """
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from flask import abort
 from sqlalchemy import Select, false, or_, select
 
@@ -27,14 +29,16 @@ ACTIONS = HIRE_ACTIONS | MANAGER_ACTIONS | EVERYONE_ACTIONS | ADMIN_ONLY_ACTIONS
 _MAX_ID = 2**31 - 1
 
 
-def _signed_in(user) -> bool:
-    return user is not None and getattr(user, "is_authenticated", False) and getattr(user, "id", None) is not None
+def _signed_in(user: User | None) -> TypeGuard[User]:
+    """A real, active account (not None, not Flask-Login's anonymous user)."""
+    return (user is not None and bool(getattr(user, "is_authenticated", False))
+            and getattr(user, "id", None) is not None and bool(user.is_active))
 
 
 def visible_plans_stmt(user: User | None) -> Select:
     """A select of the plans this person may read (add filters and ordering to it)."""
     stmt = select(Plan)
-    if not _signed_in(user) or not user.is_active:
+    if not _signed_in(user):
         return stmt.where(false())
     if user.is_admin:
         return stmt
@@ -45,7 +49,7 @@ def can(user: User | None, plan: Plan, action: str) -> bool:
     """May this person do `action` on this plan?"""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    if not _signed_in(user) or not user.is_active:
+    if not _signed_in(user):
         return False
     is_hire = plan.hire_id == user.id
     is_manager = plan.manager_id is not None and plan.manager_id == user.id

@@ -110,6 +110,7 @@ def summary_parts(c: DigestContent) -> list[str]:
     parts: list[str] = []
     if c.kind == ADMIN:
         a = c.admin
+        assert a is not None, "an admin digest carries its report"
         if a.overdue_total:
             parts.append(f"{plural(a.overdue_total, 'plan')} overdue by more than {ADMIN_OVERDUE_DAYS} days")
         if a.unmanaged_total:
@@ -123,7 +124,7 @@ def summary_parts(c: DigestContent) -> list[str]:
         parts.append(f"{len(c.sent_back)} sent back")
     if c.due_soon:
         parts.append(f"{len(c.due_soon)} due in the next {DUE_SOON_DAYS} days")
-    if c.check_in_is_soon:
+    if c.check_in_is_soon and c.next_check_in is not None:
         parts.append(f"{c.next_check_in.label} on {nice_date(c.next_check_in.due_on, weekday=True)}")
     if c.waiting:
         parts.append(f"{len(c.waiting)} waiting for your sign-off")
@@ -143,6 +144,7 @@ def layout(c: DigestContent, urls: dict[str, str]) -> list[Group]:
     """The groups, sections and lines of one digest."""
     if c.kind == ADMIN:
         a = c.admin
+        assert a is not None, "an admin digest carries its report"
         group = Group("Across the organisation", button=("Open the dashboard", urls["dashboard"]))
         if a.overdue_total:
             group.sections.append(_section(f"Plans overdue by more than {ADMIN_OVERDUE_DAYS} days", [
@@ -196,7 +198,7 @@ class DigestComposer:
     """Turns DigestContent into outbox fields; made once per run (templates, links, key)."""
 
     def __init__(self, now: datetime, app: Flask | None = None):
-        app = app or current_app._get_current_object()
+        app = app or current_app._get_current_object()  # type: ignore[attr-defined]
         self.now = now
         env = mail_templates(app)
         self.text_template = env.get_template("email/digest.txt")
