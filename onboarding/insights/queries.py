@@ -130,7 +130,7 @@ def _median(histogram: Counter) -> float | int | None:
     if total % 2:
         return nth(total // 2)
     low, high = nth(total // 2 - 1), nth(total // 2)
-    return low if low == high else (low + high) / 2
+    return (low + high) // 2 if (low + high) % 2 == 0 else (low + high) / 2
 
 
 @dataclass

@@ -49,6 +49,12 @@ def item(plan: Plan, text: str) -> PlanItem:
     return db.session.scalar(select(PlanItem).where(PlanItem.plan_id == plan.id, PlanItem.text == text))
 
 
+@pytest.fixture(autouse=True)
+def fixed_clock(app):
+    """The pages read today from the app's clock: stand on tests.conftest.NOW (2026-03-02)."""
+    app.config["FIXED_NOW"] = NOW
+
+
 @dataclass
 class History:
     admin: User

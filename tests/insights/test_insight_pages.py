@@ -1,0 +1,116 @@
+"""The Insights page and its CSV downloads: who may see them, what they show, how many queries."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import event
+
+from onboarding.extensions import db
+from tests.views.conftest import sign_in
+
+
+def client_for(app, user):
+    client = app.test_client()
+    sign_in(client, user)
+    return client
+
+
+def rows_of(response) -> list[list[str]]:
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    return list(csv.reader(io.StringIO(response.get_data().decode("utf-8"))))
+
+
+def test_admins_and_managers_see_the_page_and_hires_get_404(app, history):
+    page = client_for(app, history.admin).get("/insights")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Support Engineer" in html and "Data Engineer" in html and "How this is counted" in html
+    assert '<svg class="chart timeline"' in html and 'role="img"' in html and "<title id=" in html
+    assert 'style="' not in html and "<script" not in html  # nothing the CSP would block
+    assert client_for(app, history.mara).get("/insights").status_code == 200
+    assert client_for(app, history.hire_1).get("/insights").status_code == 404
+    assert client_for(app, history.hire_1).get("/insights/phases.csv").status_code == 404
+    anonymous = app.test_client().get("/insights")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_the_navigation_links_insights_for_managers_and_admins_only(app, history):
+    assert 'href="/insights"' in client_for(app, history.mara).get("/team").get_data(as_text=True)
+    assert 'href="/insights"' not in client_for(app, history.hire_1).get("/plan").get_data(as_text=True)
+
+
+def test_a_manager_sees_only_their_reports_on_the_page_and_in_csv(app, history):
+    mara = client_for(app, history.mara)
+    roles = rows_of(mara.get("/insights/roles.csv"))
+    assert roles == [["Role", "Plans", "Active", "Complete"], ["Data Engineer", "0", "0", "0"],
+                     ["Support Engineer", "2", "2", "0"]]
+    # a manager cannot widen the view with someone else's id
+    assert rows_of(mara.get(f"/insights/roles.csv?manager={history.bob.id}"))[2] == ["Support Engineer", "2", "2", "0"]
+    bobs = rows_of(client_for(app, history.admin).get(f"/insights/roles.csv?manager={history.bob.id}"))
+    assert bobs[2] == ["Support Engineer", "2", "2", "0"]
+    assert "Bob Manager" not in mara.get("/insights").get_data(as_text=True)  # no manager filter for managers
+
+
+def test_every_table_downloads_as_csv_with_exact_figures(app, history):
+    admin = client_for(app, history.admin)
+    phases = rows_of(admin.get("/insights/phases.csv"))
+    assert phases[0] == ["Role", "Phase", "Items", "On-time rate", "Median days to sign-off", "Sent-back rate",
+                         "Overdue now"]
+    assert ["Support Engineer", "30 days", "12", "0.833", "28", "0.286", "0"] in phases
+    assert ["Data Engineer", "30 days", "0", "", "", "", "0"] in phases
+    hardest = rows_of(admin.get("/insights/hardest.csv"))
+    assert hardest[1] == ["Support Engineer", "The status page", "1", "1", "0"]
+    check_ins = rows_of(admin.get("/insights/check-ins.csv"))
+    assert check_ins[0] == ["Phase", "On track", "At risk", "Off track", "Recorded", "Late check-ins", "Late rate",
+                            "Missing"]
+    assert check_ins[1] == ["30 days", "1", "1", "0", "2", "1", "0.5", "0"]
+    cohorts = rows_of(admin.get("/insights/cohorts.csv?start_from=2026-01&start_to=2026-01"))
+    assert [r[:3] for r in cohorts[1:] if r[1] == "All phases"] == [["2026-01", "All phases", "1"]]
+    versions = rows_of(admin.get("/insights/versions.csv"))
+    assert {r[0] for r in versions[1:]} == {"Support Engineer v1", "Support Engineer v2"}
+    assert admin.get("/insights/nothing.csv").status_code == 404
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(app, history, make_role):
+    for title in ('=HYPERLINK("http://evil.example")', "+Plus Role", "-Minus Role", "@At Role"):
+        make_role(title)
+    roles = rows_of(client_for(app, history.admin).get("/insights/roles.csv"))
+    titles = [r[0] for r in roles[1:]]
+    assert {"'=HYPERLINK(\"http://evil.example\")", "'+Plus Role", "'-Minus Role", "'@At Role"} <= set(titles)
+    assert not any(cell[:1] in "=+-@" for row in roles for cell in row if cell)
+
+
+def test_bad_filters_are_refused_with_a_message_and_not_applied(app, history):
+    admin = client_for(app, history.admin)
+    page = admin.get("/insights?start_from=2026-02&start_to=2026-01")
+    assert page.status_code == 400 and "The last month comes before the first." in page.get_data(as_text=True)
+    assert admin.get("/insights?start_from=junk").status_code == 400
+    assert admin.get("/insights/roles.csv?start_from=junk").status_code == 400
+    assert admin.get("/insights?role=no-such-role").status_code == 400
+
+
+def test_the_page_makes_a_fixed_number_of_queries(app, history, make_plan):
+    admin = client_for(app, history.admin)
+
+    def queries() -> int:
+        counter = {"n": 0}
+
+        def count(*_args, **_kwargs):
+            counter["n"] += 1
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert admin.get("/insights").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return counter["n"]
+
+    few = queries()
+    for n in range(5):
+        make_plan(manager=history.mara if n % 2 else history.bob, start_on=date(2025, 10 + n % 3, 3))
+    assert queries() == few
+    assert few <= 8
