@@ -1,13 +1,14 @@
 """Exact ramp figures from a history built at known dates (see conftest.py for the story)."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from sqlalchemy import event
 
 from onboarding.extensions import db
 from onboarding.insights.queries import InsightFilters, ramp_insights
-from tests.conftest import TODAY
+from tests.conftest import NOW, TODAY
 from tests.insights.conftest import DAY_60, DAY_90, HELP_DESK, STATUS_PAGE, TICKETS
 
 EMPTY_PHASES = [{"key": key, "items": 0, "on_time_rate": None, "median_days_to_sign_off": None,
@@ -132,3 +133,43 @@ def test_a_fixed_number_of_queries_whatever_the_number_of_plans(history, make_pl
     for _ in range(6):
         make_plan(manager=history.mara, start_on=date(2026, 1, 5))
     assert queries() == few == 4
+
+
+def test_the_command_prints_designs_json_shape(app, history, runner):
+    app.config["FIXED_NOW"] = NOW
+    result = runner.invoke(args=["insights", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures == ramp_insights(history.admin, InsightFilters(), TODAY).as_json()
+    assert list(figures) == ["roles", "check_ins"]
+    assert list(figures["roles"][1]) == ["role", "title", "plans", "active", "complete", "phases", "hardest"]
+    assert list(figures["roles"][1]["phases"][0]) == ["key", "items", "on_time_rate", "median_days_to_sign_off",
+                                                      "sent_back_rate", "overdue_now"]
+    assert list(figures["roles"][1]["hardest"][0]) == ["text", "late", "sent_back", "waived"]
+    assert list(figures["check_ins"]) == ["on track", "at risk", "off track"]
+
+    mara = json.loads(runner.invoke(args=["insights", "--json", "--manager", "MARA@example.com"]).output)
+    assert mara == ramp_insights(history.mara, InsightFilters(), TODAY).as_json()
+    only = json.loads(runner.invoke(args=["insights", "--json", "--role", "support-engineer"]).output)
+    assert [r["role"] for r in only["roles"]] == ["support-engineer"] and only["roles"][0]["plans"] == 4
+
+
+def test_the_command_prints_text_and_csv_and_refuses_bad_input(app, history, runner):
+    app.config["FIXED_NOW"] = NOW
+    text = runner.invoke(args=["insights"])
+    assert text.exit_code == 0
+    assert "Support Engineer (support-engineer): 4 plan(s), 4 active, 0 complete" in text.output
+    assert "Data Engineer (data-engineer): 0 plan(s), 0 active, 0 complete" in text.output
+    assert text.output.splitlines()[-1] == "Check-ins: 1 on track, 1 at risk, 0 off track; 1 late, 1 missing"
+    as_csv = runner.invoke(args=["insights", "--csv"])
+    assert as_csv.exit_code == 0
+    assert as_csv.output.splitlines()[0] == ("Role,Phase,Items,On-time rate,Median days to sign-off,Sent-back rate,"
+                                             "Overdue now")
+    assert "Support Engineer,30 days,12,0.833,28,0.286,0" in as_csv.output.splitlines()
+    hardest = runner.invoke(args=["insights", "--csv", "--table", "hardest"])
+    assert hardest.output.splitlines()[1] == "Support Engineer,The status page,1,1,0"
+    for args, message in ((["--role", "nope"], "no role template 'nope'. See `onboarding roles list`."),
+                          (["--manager", "who@example.com"], "no person with the email who@example.com"),
+                          (["--json", "--csv"], "choose one of --json and --csv")):
+        result = runner.invoke(args=["insights", *args])
+        assert result.exit_code == 1 and result.output.strip() == f"Error: {message}"
