@@ -9,7 +9,7 @@ from flask import Flask
 from onboarding.core import clock
 from onboarding.core.cli import fail
 from onboarding.core.phases import phase_name
-from onboarding.insights.csv import csv_text
+from onboarding.insights.csv import table_text
 from onboarding.insights.queries import InsightFilters, ramp_insights
 from onboarding.insights.tables import TABLES
 from onboarding.people.operations import get_user_by_email
@@ -43,8 +43,7 @@ def insights_command(slug, manager_email, as_json, as_csv, table):
         click.echo(json.dumps(figures.as_json(), ensure_ascii=False))
         return
     if as_csv:
-        chosen = TABLES[table](figures)
-        click.echo(csv_text(chosen.columns, chosen.rows), nl=False)
+        click.echo(table_text(TABLES[table](figures)), nl=False)
         return
     _print_text(figures)
 

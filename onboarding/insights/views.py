@@ -13,7 +13,7 @@ from onboarding.core.web import signed_in_user
 from onboarding.extensions import db
 from onboarding.insights import charts
 from onboarding.insights.counting import counting_for
-from onboarding.insights.csv import csv_response
+from onboarding.insights.csv import table_response
 from onboarding.insights.forms import InsightFilterForm
 from onboarding.insights.queries import InsightFilters, managers_with_reports, ramp_insights
 from onboarding.insights.tables import RATE_COLUMNS, TABLES, all_tables
@@ -86,5 +86,4 @@ def table_csv(name: str):
     form, filters = _filters()
     if form.errors:
         abort(400)
-    table = TABLES[name](ramp_insights(user, filters, clock.today_for(user)))
-    return csv_response(f"insights-{name}.csv", table.columns, table.rows)
+    return table_response(TABLES[name](ramp_insights(user, filters, clock.today_for(user))))

@@ -114,3 +114,34 @@ def test_the_page_makes_a_fixed_number_of_queries(app, history, make_plan):
         make_plan(manager=history.mara if n % 2 else history.bob, start_on=date(2025, 10 + n % 3, 3))
     assert queries() == few
     assert few <= 8
+
+
+def test_all_plans_downloads_as_csv_with_its_filters(app, history):
+    admin = client_for(app, history.admin)
+    rows = rows_of(admin.get("/admin/plans.csv"))
+    assert rows[0] == ["Hire", "Email", "Role", "Manager", "Start date", "Status", "Items", "Done", "Progress %",
+                       "Waiting for sign-off", "Overdue items", "Active"]
+    assert len(rows) == 5
+    by_email = {r[1]: r for r in rows[1:]}
+    second = by_email[history.plans[1].hire.email]
+    # plan 2: 7 dated leaves, day-30's three done and signed off, day-60 and day-90 overdue
+    assert second[2:] == ["Support Engineer", "Mara Manager", "2025-12-01", "overdue", "7", "3", "43", "0", "2", "yes"]
+    assert 'href="/admin/plans.csv"' in admin.get("/admin/plans").get_data(as_text=True)
+    bobs = rows_of(admin.get(f"/admin/plans.csv?manager={history.bob.id}"))
+    assert {r[3] for r in bobs[1:]} == {"Bob Manager"} and len(bobs) == 3
+    overdue = rows_of(admin.get("/admin/plans.csv?status=overdue"))
+    assert [r[1] for r in overdue[1:]] == [history.plans[1].hire.email]
+    assert admin.get("/admin/plans.csv?month=junk").status_code == 400
+
+
+def test_the_team_dashboard_downloads_as_csv(app, history):
+    mara = client_for(app, history.mara)
+    rows = rows_of(mara.get("/team/dashboard.csv"))
+    assert rows[0] == ["Name", "Email", "Role", "Start date", "Day", "30 days done", "30 days items", "60 days done",
+                       "60 days items", "90 days done", "90 days items", "6 months done", "6 months items",
+                       "12 months done", "12 months items", "Status", "Waiting for sign-off", "Next check-in",
+                       "Next check-in due"]
+    assert [r[1] for r in rows[1:]] == [history.plans[1].hire.email, history.plans[0].hire.email]  # overdue first
+    assert rows[1][3:7] == ["2025-12-01", "92", "3", "3"] and rows[1][-4:] == ["overdue", "0", "60 days", "2026-01-30"]
+    assert 'href="/team/dashboard.csv?sort=attention"' in mara.get("/team").get_data(as_text=True)
+    assert client_for(app, history.hire_1).get("/team/dashboard.csv").status_code == 403
