@@ -19,7 +19,9 @@ from onboarding.core.phases import CHECKIN_LABELS, PHASES, phase_name
 
 #: the viewBox width: narrow, so that text stays readable when a phone scales the chart down
 WIDTH = 360
-LABEL_WIDTH = 78
+LABEL_WIDTH = 76
+#: room right of a bar for its value ("no phase finished")
+VALUE_WIDTH = 100
 BAR_HEIGHT = 18
 GAP = 8
 _ids = count(1)
@@ -56,7 +58,7 @@ def horizontal_bars(title: str, desc: str, bars: list[Bar], *, maximum: float | 
     top = 4
     height = top + len(bars) * (BAR_HEIGHT + GAP) + 4
     scale_max = maximum or max([b.value or 0 for b in bars] + [b.marker or 0 for b in bars] + [1])
-    room = WIDTH - LABEL_WIDTH - 60  # keep space for the value label
+    room = WIDTH - LABEL_WIDTH - VALUE_WIDTH  # the value label goes right of the bar's track
     body = []
     for n, bar in enumerate(bars):
         y = top + n * (BAR_HEIGHT + GAP)
@@ -69,7 +71,7 @@ def horizontal_bars(title: str, desc: str, bars: list[Bar], *, maximum: float | 
         if bar.marker is not None:
             x = round(LABEL_WIDTH + room * bar.marker / scale_max, 1)
             body.append(f'<line class="chart-marker"{_attrs(x1=x, x2=x, y1=y - 2, y2=y + BAR_HEIGHT + 2)}/>')
-        body.append(f'<text class="chart-value"{_attrs(x=LABEL_WIDTH + max(width, 0) + 4, y=y + 13)}>'
+        body.append(f'<text class="chart-value"{_attrs(x=LABEL_WIDTH + room + 6, y=y + 13)}>'
                     f'{escape(bar.text)}</text>')
     return _frame(title, desc, height, body, css)
 
@@ -81,7 +83,7 @@ def phase_timeline(role_title: str, phases: list[tuple[str, object]]) -> Markup:
         median = measures.median_days_to_sign_off
         due = (PHASES[key].due or {}) if key in PHASES else {}
         marker = due.get("days") or (round(due["months"] * 30.44) if due.get("months") else None)
-        bars.append(Bar(phase_name(key), median, f"{median:g} days" if median is not None else "no phase finished",
+        bars.append(Bar(phase_name(key), median, f"{median:g} days" if median is not None else "none finished",
                         marker))
     described = "; ".join(f"{b.label}: {b.text} (due after {b.marker} days)" for b in bars)
     return horizontal_bars(f"{role_title}: median days to sign off each phase",

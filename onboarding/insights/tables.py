@@ -66,6 +66,12 @@ def check_ins_table(insights: Insights) -> Table:
                  ["Phase", *CHECKIN_LABELS.values(), "Recorded", "Late check-ins", "Late rate", "Missing"], rows)
 
 
+def without_role(table: Table) -> Table:
+    """One role's rows of a per-role table, without the role column (a heading names the role)."""
+    return Table(table.name, table.title, table.columns[1:], [row[1:] for row in table.rows],
+                 max(1, table.key_columns - 1))
+
+
 TABLES = {
     "roles": roles_table, "phases": phases_table, "versions": versions_table, "cohorts": cohorts_table,
     "hardest": hardest_table, "check-ins": check_ins_table,
