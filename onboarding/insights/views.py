@@ -15,7 +15,8 @@ from onboarding.insights import charts
 from onboarding.insights.counting import counting_for
 from onboarding.insights.csv import table_response
 from onboarding.insights.forms import InsightFilterForm
-from onboarding.insights.queries import InsightFilters, managers_with_reports, ramp_insights
+from onboarding.insights.cache import cached_insights
+from onboarding.insights.queries import InsightFilters, managers_with_reports
 from onboarding.insights.tables import RATE_COLUMNS, TABLES, all_tables, without_role
 from onboarding.roles.models import RoleTemplate
 
@@ -67,7 +68,7 @@ def index():
     user = signed_in_user()
     form, filters = _filters()
     today = clock.today_for(user)
-    insights = ramp_insights(user, filters, today)
+    insights = cached_insights(user, filters, today)
     tables = all_tables(insights)
     args = {k: v for k, v in request.args.items() if v}
     return render_template(
@@ -86,4 +87,4 @@ def table_csv(name: str):
     form, filters = _filters()
     if form.errors:
         abort(400)
-    return table_response(TABLES[name](ramp_insights(user, filters, clock.today_for(user))))
+    return table_response(TABLES[name](cached_insights(user, filters, clock.today_for(user))))

@@ -145,3 +145,36 @@ def test_the_team_dashboard_downloads_as_csv(app, history):
     assert rows[1][3:7] == ["2025-12-01", "92", "3", "3"] and rows[1][-4:] == ["overdue", "0", "60 days", "2026-01-30"]
     assert 'href="/team/dashboard.csv?sort=attention"' in mara.get("/team").get_data(as_text=True)
     assert client_for(app, history.hire_1).get("/team/dashboard.csv").status_code == 403
+
+
+def test_figures_are_reused_until_something_changes(app, history):
+    from onboarding.plans.states import complete_item
+    from tests.insights.conftest import DAY_60, at, item
+
+    admin = client_for(app, history.admin)
+
+    def day_60_of_support() -> list[str]:
+        return next(r for r in rows_of(admin.get("/insights/phases.csv"))
+                    if r[:2] == ["Support Engineer", "60 days"])
+
+    def queries_of_one_download() -> int:
+        counter = {"n": 0}
+
+        def count(*_args, **_kwargs):
+            counter["n"] += 1
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            day_60_of_support()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return counter["n"]
+
+    computed = queries_of_one_download()
+    reused = queries_of_one_download()
+    assert reused == computed - 4  # the four figure queries are skipped; the stamp is read
+    assert day_60_of_support()[3] == "0.0"
+    # plan 1's day-60 item, due today, ticked today: on time, and the figure moves at once
+    complete_item(item(history.plans[0], DAY_60), history.hire_1, now=at("2026-03-02"))
+    db.session.commit()
+    assert day_60_of_support()[3] == "0.5"
