@@ -5,9 +5,10 @@ from sqlalchemy import Date, Integer, cast, func
 
 
 def utc_date(column, dialect: str):
-    """The UTC calendar date of a UTCDateTime column (SQLite stores naive UTC text)."""
+    """The UTC calendar date of a UTCDateTime column (SQLite stores naive UTC text: its first ten
+    characters are the date, and cutting them is cheaper than date() on a million rows)."""
     if dialect == "sqlite":
-        return func.date(column)
+        return func.substr(column, 1, 10)
     return cast(func.timezone("UTC", column), Date)
 
 
