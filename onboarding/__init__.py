@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     their modules are imported before it is registered."""
     from onboarding.admin import views as _dashboard  # noqa: F401
     from onboarding.admin.blueprint import bp as admin_bp
+    from onboarding.insights import views as insights
     from onboarding.org import views as _holidays  # noqa: F401
     from onboarding.outbox import views as outbox
     from onboarding.people import auth
@@ -77,7 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from onboarding.reminders import views as reminders
     from onboarding.roles import views as _roles  # noqa: F401
 
-    for bp in (auth.bp, admin_bp, hire.bp, manager.bp, shared.bp, reminders.bp, outbox.bp):
+    for bp in (auth.bp, admin_bp, hire.bp, manager.bp, shared.bp, reminders.bp, outbox.bp, insights.bp):
         app.register_blueprint(bp)
 
 

@@ -11,12 +11,13 @@ from flask.cli import FlaskGroup
 
 def register_commands(app: Flask) -> None:
     from onboarding.demo import cli as demo
+    from onboarding.insights import cli as insights
     from onboarding.people import cli as people
     from onboarding.plans import cli as plans
     from onboarding.reminders import cli as reminders
     from onboarding.roles import cli as roles
 
-    for module in (roles, people, plans, demo, reminders):
+    for module in (roles, people, plans, demo, reminders, insights):
         module.register(app)
 
 

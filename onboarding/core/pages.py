@@ -8,6 +8,7 @@ from flask_login import current_user
 NAV_LINKS = [
     ("hire.my_plan", "My plan", ("hire", "manager", "admin")),
     ("manager.dashboard", "My team", ("manager", "admin")),
+    ("insights.index", "Insights", ("manager", "admin")),
     ("admin.dashboard", "Dashboard", ("admin",)),
     ("admin.plans", "All plans", ("admin",)),
     ("admin.roles", "Role library", ("admin",)),

@@ -20,6 +20,7 @@ from onboarding.plans.status import (
     PhaseProgress,
     PlanProgress,
     progress_for_plans,
+    progress_for_selected,
 )
 from onboarding.roles.models import RoleTemplate, RoleTemplateVersion
 
@@ -307,9 +308,7 @@ def _month_bounds(month: str) -> tuple[date, date] | None:
     return first, date(year + (number == 12), number % 12 + 1, 1)
 
 
-def admin_plan_rows(user: User, filters: PlanFilters, today: date, *, page: int, per_page: int
-                    ) -> tuple[list[AdminPlanRow], int]:
-    """One page of the plans an admin may see, filtered; returns (rows, total matching)."""
+def _admin_plans_stmt(user: User, filters: PlanFilters):
     Manager = aliased(User)
     stmt = (
         select(Plan.id, Plan.is_active, Plan.start_on, User.name, User.email, Manager.name, RoleTemplate.title)
@@ -330,23 +329,72 @@ def admin_plan_rows(user: User, filters: PlanFilters, today: date, *, page: int,
     bounds = _month_bounds(filters.month) if filters.month else None
     if bounds:
         stmt = stmt.where(Plan.start_on >= bounds[0], Plan.start_on < bounds[1])
-    stmt = stmt.order_by(func.lower(User.name), Plan.id)
+    return stmt.order_by(func.lower(User.name), Plan.id)
+
+
+def _admin_rows(rows) -> list[AdminPlanRow]:
+    return [AdminPlanRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+
+
+def admin_plan_rows(user: User, filters: PlanFilters, today: date, *, page: int, per_page: int
+                    ) -> tuple[list[AdminPlanRow], int]:
+    """One page of the plans an admin may see, filtered; returns (rows, total matching)."""
+    stmt = _admin_plans_stmt(user, filters)
     page = max(1, page)
-
-    def build(rows) -> list[AdminPlanRow]:
-        return [AdminPlanRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
-
     if filters.status in STATUSES:
         # Status is computed, not stored: compute it for every matching plan (one query per 900).
-        rows = build(db.session.execute(stmt).all())
+        rows = _admin_rows(db.session.execute(stmt).all())
         progress = progress_for_plans([r.plan_id for r in rows], today)
         for row in rows:
             row.progress = progress[row.plan_id]
         rows = [r for r in rows if r.status == filters.status]
         return rows[(page - 1) * per_page: page * per_page], len(rows)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = build(db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all())
+    rows = _admin_rows(db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all())
     progress = progress_for_plans([r.plan_id for r in rows], today)
     for row in rows:
         row.progress = progress[row.plan_id]
     return rows, int(total or 0)
+
+
+def admin_plan_export(user: User, filters: PlanFilters, today: date) -> list[AdminPlanRow]:
+    """Every plan the filters match (no pages), with progress and status, in two queries."""
+    stmt = _admin_plans_stmt(user, filters)
+    rows = _admin_rows(db.session.execute(stmt).all())
+    progress = progress_for_selected(stmt.order_by(None).with_only_columns(Plan.id), today)
+    for row in rows:
+        row.progress = progress.get(row.plan_id) or PlanProgress(row.plan_id)
+    if filters.status in STATUSES:
+        rows = [r for r in rows if r.status == filters.status]
+    return rows
+
+
+#: the All plans download's columns
+PLAN_CSV_COLUMNS = ["Hire", "Email", "Role", "Manager", "Start date", "Status", "Items", "Done", "Progress %",
+                    "Waiting for sign-off", "Overdue items", "Active"]
+
+
+def plan_csv_row(row: AdminPlanRow) -> list:
+    """One plan of All plans as a CSV row."""
+    p = row.progress
+    return [row.hire_name, row.hire_email, row.role_title, row.manager_name or "", row.start_on, row.status, p.total,
+            p.done, p.percent, p.waiting, p.overdue, row.is_active]
+
+
+def team_csv(reports: list[ReportRow]) -> tuple[list[str], list[list]]:
+    """The team dashboard as CSV: the header and a row per report, a done/total column pair per phase."""
+    keys = phase_columns(reports)
+    header = ["Name", "Email", "Role", "Start date", "Day"]
+    for key in keys:
+        header += [f"{phase_name(key)} done", f"{phase_name(key)} items"]
+    header += ["Status", "Waiting for sign-off", "Next check-in", "Next check-in due"]
+    rows = []
+    for r in reports:
+        row = [r.hire_name, r.hire_email, r.role_title, r.start_on, r.day]
+        for key in keys:
+            phase = r.progress.phases.get(key)
+            row += [phase.done, phase.total] if phase else [None, None]
+        check_in = r.next_check_in
+        row += [r.status, r.waiting, phase_name(check_in[0]) if check_in else None, check_in[1] if check_in else None]
+        rows.append(row)
+    return header, rows

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import Select, and_, case, exists, func, select
 from sqlalchemy.orm import aliased
 
 from onboarding.core.phases import CLOSED_STATES, DONE_STATES, RampStatus
@@ -70,14 +70,9 @@ def leaf_items_condition():
     return ~exists().where(child.parent_id == PlanItem.id)
 
 
-def progress_for_plans(plan_ids: Iterable[int], today: date) -> dict[int, PlanProgress]:
-    """Progress per phase and ramp status for many plans, in one query."""
-    plan_ids = list(plan_ids)
-    result = {pid: PlanProgress(pid) for pid in plan_ids}
-    if not plan_ids:
-        return result
+def _progress_stmt(today: date):
     is_done = PlanItem.state.in_(DONE_STATES)
-    stmt = (
+    return (
         select(
             PlanItem.plan_id,
             PlanItem.phase_key,
@@ -91,16 +86,33 @@ def progress_for_plans(plan_ids: Iterable[int], today: date) -> dict[int, PlanPr
         .where(PlanItem.due_on.is_not(None), leaf_items_condition())
         .group_by(PlanItem.plan_id, PlanItem.phase_key)
     )
-    for chunk in _chunks(plan_ids, 900):
-        for plan_id, key, total, done, closed, waiting, overdue, due_on in db.session.execute(
-            stmt.where(PlanItem.plan_id.in_(chunk))
-        ):
-            result[plan_id].phases[key] = PhaseProgress(
-                key, int(total), int(done or 0), int(closed or 0), int(waiting or 0), int(overdue or 0), due_on
-            )
+
+
+def _collect(result: dict[int, PlanProgress], rows, today: date) -> dict[int, PlanProgress]:
+    for plan_id, key, total, done, closed, waiting, overdue, due_on in rows:
+        progress = result.setdefault(plan_id, PlanProgress(plan_id))
+        progress.phases[key] = PhaseProgress(
+            key, int(total), int(done or 0), int(closed or 0), int(waiting or 0), int(overdue or 0), due_on
+        )
     for progress in result.values():
         progress.status = ramp_status(progress, today)
     return result
+
+
+def progress_for_plans(plan_ids: Iterable[int], today: date) -> dict[int, PlanProgress]:
+    """Progress per phase and ramp status for many plans, in one query (per 900 plans)."""
+    plan_ids = list(plan_ids)
+    result = {pid: PlanProgress(pid) for pid in plan_ids}
+    if not plan_ids:
+        return result
+    stmt = _progress_stmt(today)
+    rows = [row for chunk in _chunks(plan_ids, 900) for row in db.session.execute(stmt.where(PlanItem.plan_id.in_(chunk)))]
+    return _collect(result, rows, today)
+
+
+def progress_for_selected(plan_ids: Select, today: date) -> dict[int, PlanProgress]:
+    """The same for the plans a select of plan ids picks, in one query however many they are."""
+    return _collect({}, db.session.execute(_progress_stmt(today).where(PlanItem.plan_id.in_(plan_ids))), today)
 
 
 def ramp_status(progress: PlanProgress, today: date) -> str:

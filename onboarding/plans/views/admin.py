@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from onboarding.admin.blueprint import bp
 from onboarding.core import clock
+from onboarding.core.csv_files import csv_response
 from onboarding.core.errors import ServiceError
 from onboarding.core.forms import choices
 from onboarding.core.phases import phase_name
@@ -42,7 +43,14 @@ from onboarding.plans.forms import (
     WaiveForm,
 )
 from onboarding.plans.models import Plan
-from onboarding.plans.queries import PlanFilters, admin_plan_rows, plan_overview
+from onboarding.plans.queries import (
+    PLAN_CSV_COLUMNS,
+    PlanFilters,
+    admin_plan_export,
+    admin_plan_rows,
+    plan_csv_row,
+    plan_overview,
+)
 from onboarding.plans.states import waive_item
 from onboarding.plans.status import STATUSES
 from onboarding.plans.upgrade import preview_upgrade, upgrade_plan
@@ -55,9 +63,8 @@ logger = logging.getLogger(__name__)
 PLANS_PER_PAGE = 50
 
 
-@bp.get("/plans")
-def plans():
-    """Every plan, filtered by role, manager, status and start month, in pages; plans without a manager too."""
+def _plan_filters() -> tuple[PlanFilterForm, PlanFilters]:
+    """The All plans filters from the query string; a filter with an error is shown with it, and not applied."""
     form = PlanFilterForm(request.args)
     form.role.choices = choices([("", "Any role")] + [
         (slug, title) for slug, title in db.session.execute(select(RoleTemplate.slug, RoleTemplate.title)
@@ -71,11 +78,17 @@ def plans():
     form.status.choices = choices([("", "Any status")] + [(s, s.capitalize()) for s in STATUSES])
     form.validate()
 
-    def wanted(field) -> str:  # a filter with an error is shown with it, and not applied
+    def wanted(field) -> str:
         return "" if field.errors else (field.data or "")
 
-    filters = PlanFilters(role=wanted(form.role), manager=wanted(form.manager), status=wanted(form.status),
-                          month=wanted(form.month), include_finished=bool(form.include_finished.data))
+    return form, PlanFilters(role=wanted(form.role), manager=wanted(form.manager), status=wanted(form.status),
+                             month=wanted(form.month), include_finished=bool(form.include_finished.data))
+
+
+@bp.get("/plans")
+def plans():
+    """Every plan, filtered by role, manager, status and start month, in pages; plans without a manager too."""
+    form, filters = _plan_filters()
     page = page_arg()
     today = clock.today_for(current_user)
     rows, total = admin_plan_rows(signed_in_user(), filters, today, page=page, per_page=PLANS_PER_PAGE)
@@ -83,6 +96,16 @@ def plans():
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/plans.html", form=form, rows=rows, total=total, page=page, pages=pages, args=args,
                            filtered=bool(args)), (400 if form.errors else 200)
+
+
+@bp.get("/plans.csv")
+def plans_csv():
+    """Every plan the filters match (all pages) as CSV: hire, manager, role, start, progress, status."""
+    form, filters = _plan_filters()
+    if form.errors:
+        abort(400)
+    rows = admin_plan_export(signed_in_user(), filters, clock.today_for(current_user))
+    return csv_response("plans.csv", PLAN_CSV_COLUMNS, [plan_csv_row(r) for r in rows])
 
 
 def _role_choices() -> list[tuple[str, str]]:

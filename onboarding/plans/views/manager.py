@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from onboarding.core import clock
+from onboarding.core.csv_files import csv_response
 from onboarding.core.forms import ConfirmForm
 from onboarding.core.phases import PHASE_ORDER, phase_name
 from onboarding.core.security import role_required
@@ -18,6 +19,7 @@ from onboarding.plans.queries import (
     TEAM_SORTS,
     phase_columns,
     plan_overview,
+    team_csv,
     team_overview,
 )
 from onboarding.plans.states import send_back_item, sign_off_item, sign_off_phase
@@ -50,6 +52,16 @@ def dashboard():
     reports = team_overview(user, today, sort)
     return render_template("manager/dashboard.html", reports=reports, sort=sort, sorts=SORT_LABELS, today=today,
                            phase_keys=phase_columns(reports), phase_labels={key: phase_name(key) for key in PHASE_ORDER})
+
+
+@bp.get("/dashboard.csv")
+@role_required("manager", "admin")
+def dashboard_csv():
+    """The team dashboard as CSV, in the same order as the page."""
+    sort = request.args.get("sort", "attention")
+    user = current_user._get_current_object()
+    header, rows = team_csv(team_overview(user, clock.today_for(user), sort if sort in TEAM_SORTS else "attention"))
+    return csv_response("team.csv", header, rows)
 
 
 def _render(plan, problem: Problem | None = None, checkin_form: CheckInForm | None = None):

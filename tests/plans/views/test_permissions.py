@@ -33,7 +33,8 @@ from tests.plans.views.conftest import (
 ACTORS = ("anon", "hire_a", "hire_b", "manager_a", "manager_b", "buddy", "admin")
 #: the modules whose routes this matrix must cover, every one of them
 MODULES = {"onboarding.plans.views.hire", "onboarding.plans.views.manager", "onboarding.plans.views.shared",
-           "onboarding.plans.views.admin", "onboarding.people.views", "onboarding.org.views"}
+           "onboarding.plans.views.admin", "onboarding.people.views", "onboarding.org.views",
+           "onboarding.insights.views"}
 
 
 @dataclass
@@ -73,9 +74,16 @@ ROUTES = [
           {"hire_b": 200, "manager_b": 200, "admin": 200, "*": 404}),
     Route("plans.history", "GET", lambda c: f"/plans/{c.plan_a.id}/history", readers_a("GET")),
     Route("manager.dashboard", "GET", lambda c: "/team", {"manager_a": 200, "manager_b": 200, "admin": 200, "*": 403}),
+    Route("manager.dashboard_csv", "GET", lambda c: "/team/dashboard.csv",
+          {"manager_a": 200, "manager_b": 200, "admin": 200, "*": 403}),
+    # insights: managers (their reports) and admins; for anyone else the page does not exist
+    Route("insights.index", "GET", lambda c: "/insights", {"manager_a": 200, "manager_b": 200, "admin": 200, "*": 404}),
+    Route("insights.table_csv", "GET", lambda c: "/insights/phases.csv",
+          {"manager_a": 200, "manager_b": 200, "admin": 200, "*": 404}),
     Route("manager.plan", "GET", lambda c: f"/team/plans/{c.plan_a.id}", reviewers_a("GET")),
     Route("manager.plan", "GET", lambda c: f"/team/plans/{c.plan_b.id}", {"manager_b": 200, "admin": 200, "*": 404}),
     Route("admin.plans", "GET", lambda c: "/admin/plans?manager=none", admins("GET")),
+    Route("admin.plans_csv", "GET", lambda c: "/admin/plans.csv", admins("GET")),
     Route("admin.hire_new", "GET", lambda c: "/admin/plans/new", admins("GET")),
     Route("admin.plan", "GET", lambda c: f"/admin/plans/{c.plan_a.id}", admins("GET")),
     Route("admin.plan_upgrade", "GET", lambda c: f"/admin/plans/{c.plan_a.id}/upgrade", admins("GET")),

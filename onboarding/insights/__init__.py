@@ -1,0 +1,1 @@
+"""Ramp insights: how fast each role ramps and where hires get stuck, as tables, charts, CSV and a command."""

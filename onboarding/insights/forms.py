@@ -1,0 +1,23 @@
+"""The Insights page's filters (a GET form: no CSRF, nothing written)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+from wtforms.fields import MonthField
+from wtforms.validators import Optional, ValidationError
+
+
+class InsightFilterForm(FlaskForm):
+    """Role, manager (admins only) and a range of start months."""
+
+    class Meta:
+        csrf = False
+
+    role = SelectField("Role", default="", validators=[Optional()])
+    manager = SelectField("Manager", default="", validators=[Optional()])
+    start_from = MonthField("Started from (month)", validators=[Optional()])
+    start_to = MonthField("Started up to (month)", validators=[Optional()])
+
+    def validate_start_to(self, field) -> None:
+        if field.data and self.start_from.data and field.data < self.start_from.data:
+            raise ValidationError("The last month comes before the first.")
