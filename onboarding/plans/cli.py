@@ -166,6 +166,16 @@ def show_plan(email, as_json):
             click.echo(f"  · {milestone['text']}")
 
 
+@plans.command("repair")
+def repair_plans():
+    """Re-derive every parent item's state from its sub-items (migration 0005 does this once)."""
+    from onboarding.plans.repair import rederive_parents
+
+    changed = rederive_parents(db.session.connection(), datetime.now(timezone.utc))
+    db.session.commit()
+    click.echo(f"{changed} parent item(s) repaired")
+
+
 MARKS = {"open": "[ ]", "done": "[x]", "signed_off": "[✓]", "waived": "[-]"}
 
 
