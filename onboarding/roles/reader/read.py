@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Iterable
 
 from onboarding.roles.reader.detect import read_documents
+from onboarding.roles.reader.document import Document
+from onboarding.roles.reader.export import MAX_MILESTONE_DEPTH
 from onboarding.roles.reader.model import BlueprintError, ParsedRole
 from onboarding.roles.reader.repair import check_size, decode
 from onboarding.roles.reader.role import build_role
@@ -24,7 +26,12 @@ def parse_document(data: bytes, source: str, *, max_bytes: int = MAX_BYTES) -> l
     check_size(data, max_bytes)
     decoded = decode(data)
     roles: list[ParsedRole] = []
-    for doc in read_documents(decoded.text, source):
+    try:
+        docs = read_documents(decoded.text, source)
+    except RecursionError:  # a format reader walking a pathologically deep structure
+        raise BlueprintError(TOO_DEEP) from None
+    for doc in docs:
+        _check_list_depth(doc)
         if doc.roles is not None:
             roles.extend(doc.roles)
             continue
@@ -37,6 +44,24 @@ def parse_document(data: bytes, source: str, *, max_bytes: int = MAX_BYTES) -> l
         role.warnings = decoded.warnings + role.warnings
         roles.append(role)
     return roles
+
+
+#: deeper list nesting than an export may hold is refused, before the nesting rules walk it
+MAX_LIST_DEPTH = MAX_MILESTONE_DEPTH
+
+
+TOO_DEEP = f"a list in the document is nested more than {MAX_LIST_DEPTH} levels deep"
+
+
+def _check_list_depth(doc: Document) -> None:
+    """Refuse lists nested deeper than MAX_LIST_DEPTH (walked without recursion: a 500-deep
+    Markdown list used to end in a RecursionError)."""
+    stack = [(item, 1) for block in doc.blocks for item in block.items]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_LIST_DEPTH:
+            raise BlueprintError(TOO_DEEP)
+        stack.extend((child, depth + 1) for child in item.children)
 
 
 def read_paths(
