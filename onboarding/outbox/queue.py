@@ -94,6 +94,15 @@ def claim_batch(now: datetime, batch_size: int) -> list[ClaimedMessage]:
     return sorted((ClaimedMessage(*row) for row in rows), key=lambda m: m.id)
 
 
+_TABLE = OutboxMessage.__table__
+#: built once: constructing the statement per message cost more than the commit
+_RECORD_OUTCOME = update(_TABLE).where(_TABLE.c.id == bindparam("message_id")).values(
+    status=bindparam("new_status"), attempts=bindparam("new_attempts"),
+    next_attempt_at=bindparam("new_next_attempt_at"), last_error=bindparam("new_last_error"),
+    sent_at=bindparam("new_sent_at"),
+)
+
+
 class Outcomes:
     """What happened to each claimed message, committed by `record()` before the next is sent.
 
@@ -106,6 +115,9 @@ class Outcomes:
 
     def __init__(self, batch: list[ClaimedMessage] | None = None, now: datetime | None = None):
         self.rows: list[dict] = []
+        #: one connection for the batch's outcomes: the session would check a connection out of the
+        #: pool (and ping it) and give it back on every commit, several times the commit's own cost
+        self.connection = None
         self.unrecorded = {m.id for m in batch or []}
         self.now = now
         self.started = self.renewed = time.monotonic()
@@ -121,23 +133,27 @@ class Outcomes:
         """Write and commit the outcomes added so far (and renew the lease when it is due)."""
         if not self.rows:
             return
-        table = OutboxMessage.__table__
-        db.session.execute(
-            update(table).where(table.c.id == bindparam("message_id")).values(
-                status=bindparam("new_status"), attempts=bindparam("new_attempts"),
-                next_attempt_at=bindparam("new_next_attempt_at"), last_error=bindparam("new_last_error"),
-                sent_at=bindparam("new_sent_at"),
-            ),
-            self.rows,
-        )
+        if self.connection is None:
+            self.connection = db.engine.connect()
+        connection = self.connection
+        connection.execute(_RECORD_OUTCOME, self.rows)
         self.rows = []
         clock = time.monotonic()
         if self.now is not None and self.unrecorded and clock - self.renewed >= LEASE.total_seconds() / 3:
             self.renewed = clock
             until = self.now + timedelta(seconds=clock - self.started) + LEASE
-            db.session.execute(update(table).where(table.c.id.in_(self.unrecorded), table.c.status == "queued")
+            connection.execute(update(_TABLE).where(_TABLE.c.id.in_(self.unrecorded), _TABLE.c.status == "queued")
                                .values(next_attempt_at=until))
-        db.session.commit()
+        connection.commit()
+
+    def close(self) -> None:
+        """Record what is left and give the connection back."""
+        try:
+            self.record()
+        finally:
+            if self.connection is not None:
+                self.connection.close()
+                self.connection = None
 
 
 def retry_later(outcomes: Outcomes, message: ClaimedMessage, now: datetime, reason: str, *, give_up_allowed: bool) -> None:

@@ -59,7 +59,7 @@ def send_batch(batch: list[ClaimedMessage], now: datetime) -> tuple[int, bool]:
         logger.warning("outbox: %s; %d message(s) wait", reason, len(batch))
         for message in batch:
             retry_later(outcomes, message, now, reason, give_up_allowed=False)
-        outcomes.record()
+        outcomes.close()
         return 0, False
     mail_from = config["MAIL_FROM"]
     envelope_from = parseaddr(mail_from)[1] or mail_from
@@ -89,7 +89,7 @@ def send_batch(batch: list[ClaimedMessage], now: datetime) -> tuple[int, bool]:
                 sent += 1
             outcomes.record()  # before the next message: a crash re-sends only the one in flight
     finally:
-        outcomes.record()
+        outcomes.close()
         try:
             smtp.quit()
         except (OSError, smtplib.SMTPException):
