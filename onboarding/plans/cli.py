@@ -17,7 +17,7 @@ from onboarding.core.checks import parse_date
 from onboarding.core.cli import fail
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
-from onboarding.plans.creation import ActivePlanExists, hire_person_with_plan
+from onboarding.plans.creation import hire_person_with_plan
 from onboarding.plans.hires_csv import iter_hires_csv
 from onboarding.plans.hires_import import first_and_rest, import_hire_rows
 from onboarding.plans.reading import plan_as_json, plan_for_email
