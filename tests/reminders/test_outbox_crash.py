@@ -61,3 +61,22 @@ def test_sigkill_mid_batch_resends_at_most_the_message_in_flight(app, person, ma
             ids = {r.message["Message-ID"] for r in received if r.to == address}
             assert len(ids) == 1 and None not in ids  # the copy is recognisably the same message
     assert {m.status for m in outbox()} == {"sent"}
+
+
+def test_a_message_queued_without_message_id_keeps_one_on_a_resend(app, smtp):
+    """Mail queued by other features may carry no Message-ID: the outbox row fixes one (and the
+    Date), so a copy re-sent after a crash is recognisably the same message."""
+    from onboarding.extensions import db
+    from onboarding.outbox.models import OutboxMessage
+
+    message = OutboxMessage(to_addr="ada@example.com", subject="Hello", text_body="Hi", html_body="<p>Hi</p>",
+                            headers={}, status="queued", next_attempt_at=NOW, created_at=NOW)
+    db.session.add(message)
+    db.session.commit()
+    assert deliver_outbox(NOW) == 1
+    message.status = "queued"  # as if the crash came before the outcome was recorded
+    db.session.commit()
+    assert deliver_outbox(NOW + timedelta(minutes=5)) == 1
+    first, second = smtp.received
+    assert first.message["Message-ID"] == second.message["Message-ID"] == f"<outbox.{message.id}.20260302093000@onboarding.test>"
+    assert first.message["Date"] == second.message["Date"] == "Mon, 02 Mar 2026 09:30:00 +0000"
