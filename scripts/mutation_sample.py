@@ -1,12 +1,12 @@
 """A bounded mutation sample: apply single-token changes to chosen modules, one at a time, run the
 tests that cover each module, and count how many changes the tests catch.
 
-    .venv/bin/python scripts/mutation_sample.py [--mutants 80] [--seed 13] [--timeout 240] [--only NAME]
+    .venv/bin/python scripts/mutation_sample.py [--per-target 10] [--seed 13] [--timeout 240] [--only NAME ...]
 
 Each mutant is one token swapped for a likely mistake (< for <=, and for or, True for False, n for
 n+1, min for max, any for all, in for not in, break for continue, - for +); mutants that do not
-compile are not counted. The sample is spread over the targets below in proportion to their
-mutable tokens, drawn with a fixed seed. Every mutant runs in a scratch copy of the project (the
+compile are not counted. Each target gets the same number of mutants (--per-target), drawn with
+a fixed seed; --only picks targets, so that two processes can share the work. Every mutant runs in a scratch copy of the project (the
 work tree is never touched), on SQLite only, with `pytest -x` over the target's test files: a
 failing or timed-out run is "caught". Survivors are printed with their diff, to be read: some are
 equivalent (the same behaviour), which the figure does not subtract on its own.
@@ -102,14 +102,13 @@ def _apply(source: str, mutant: Mutant) -> str:
     return "".join(lines)
 
 
-def _sample(count: int, seed: int, only: str | None) -> list[Mutant]:
-    rng = random.Random(seed)
-    pools = {name: [m for path in modules for m in _candidates(name, path)]
-             for name, (modules, _) in TARGETS.items() if only in (None, name)}
-    total = sum(len(p) for p in pools.values())
+def _sample(share: int, seed: int, only: list[str] | None) -> list[Mutant]:
     chosen: list[Mutant] = []
-    for name, pool in pools.items():
-        share = max(1, round(count * len(pool) / total))
+    for name, (modules, _) in TARGETS.items():
+        if only and name not in only:
+            continue
+        rng = random.Random(f"{seed}:{name}")
+        pool = [m for path in modules for m in _candidates(name, path)]
         compiling = []
         for mutant in rng.sample(pool, len(pool)):
             source = (ROOT / mutant.path).read_text(encoding="utf-8")
@@ -138,12 +137,12 @@ def _scratch_copy() -> Path:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mutants", type=int, default=80)
+    parser.add_argument("--per-target", type=int, default=10, help="mutants per target (default 10)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--timeout", type=float, default=240, help="seconds per mutant's test run")
-    parser.add_argument("--only", choices=sorted(TARGETS), help="one target only")
+    parser.add_argument("--only", nargs="+", choices=sorted(TARGETS), help="these targets only")
     args = parser.parse_args(argv)
-    mutants = _sample(args.mutants, args.seed, args.only)
+    mutants = _sample(args.per_target, args.seed, args.only)
     scratch = _scratch_copy()
     env = {**os.environ, "ONBOARDING_TEST_BACKENDS": "sqlite", "PYTHONPATH": str(scratch),
            "PYTHONDONTWRITEBYTECODE": "1"}
