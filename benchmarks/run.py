@@ -5,6 +5,7 @@
     pages     the hire's plan page and a 300-report manager dashboard, 2,000 active plans
     digests   building and delivering digests for 10,000 active plans and 500 managers
     insights  the Insights page at 10,000 and 50,000 plans, on SQLite and PostgreSQL
+    import-hires  `hires import` of a CSV of --rows N hires (default 10,000): time and peak memory
     all       each of the above in turn
 
 These are scripts, not tests: they measure this machine and print, and never fail a build.
@@ -15,7 +16,8 @@ import importlib
 import sys
 from pathlib import Path
 
-NAMES = ("parse", "import", "pages", "digests", "insights")
+NAMES = ("parse", "import", "pages", "digests", "insights", "import-hires")
+MODULES = {"import": "benchmarks.import_bench", "import-hires": "benchmarks.import_hires"}
 
 
 def main(argv: list[str]) -> int:
@@ -25,12 +27,11 @@ def main(argv: list[str]) -> int:
     name, rest = argv[0], argv[1:]
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     if name == "all":
-        return max(importlib.import_module(f"benchmarks.{n}_bench" if n == "import" else f"benchmarks.{n}").main(rest)
-                   for n in NAMES)
+        return max(importlib.import_module(MODULES.get(n, f"benchmarks.{n}")).main(rest) for n in NAMES)
     if name not in NAMES:
         print(f"unknown benchmark '{name}': choose one of {', '.join(NAMES)}, or all", file=sys.stderr)
         return 2
-    module = importlib.import_module(f"benchmarks.{name}_bench" if name == "import" else f"benchmarks.{name}")
+    module = importlib.import_module(MODULES.get(name, f"benchmarks.{name}"))
     return module.main(rest)
 
 

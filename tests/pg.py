@@ -60,6 +60,10 @@ class PostgresServer:
             os.chmod(self.root.parent, 0o711)
         self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server again on its data folder and port (after stop(): a restart)."""
         options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.root / "server.log"), "-o", options, "-w", "start")
@@ -72,9 +76,11 @@ class PostgresServer:
                 if time.monotonic() > deadline:
                     raise
 
-    def stop(self) -> None:
+    def stop(self, mode: str = "immediate") -> None:
+        """Stop the server; "fast" is a clean restart's shutdown (with fsync and synchronous_commit
+        off, "immediate" may lose the last commits)."""
         try:
-            self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "stop")
+            self._run("pg_ctl", "-D", str(self.datadir), "-m", mode, "stop")
         except subprocess.CalledProcessError:
             pass
 

@@ -5,6 +5,8 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import insert
+
 from onboarding.audit.models import Event
 from onboarding.extensions import db
 
@@ -24,3 +26,12 @@ def record_event(plan: Plan | None, kind: str, actor: User | None, now: datetime
     db.session.add(event)
     logger.info("event %s plan=%s item=%s actor=%s", kind, event.plan_id, event.item_id, event.actor_id)
     return event
+
+
+def record_events(rows: list[dict]) -> None:
+    """Add many events in one statement (bulk imports): each row has plan_id, item_id, actor_id,
+    kind, old_value, new_value and created_at, as record_event would write them."""
+    if not rows:
+        return
+    db.session.connection().execute(insert(Event.__table__), rows)
+    logger.info("%d event(s) %s", len(rows), ", ".join(sorted({str(r["kind"]) for r in rows})))

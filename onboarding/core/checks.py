@@ -44,15 +44,37 @@ def check_evidence_url(value) -> str:
     return url
 
 
+#: the dates a person may give (start dates, holidays). A plan's last due date is at most 12
+#: calendar months after its start (phase offsets are fixed per phase key), moved on to a working
+#: day, so every date a plan derives stays a real date well inside what both databases store.
+EARLIEST_DATE = date(2000, 1, 1)
+
+
+LATEST_DATE = date(2099, 12, 31)
+
+
+DATE_RANGE_TEXT = f"{EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}"
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def check_date(value, what: str) -> date:
+    """A date within EARLIEST_DATE .. LATEST_DATE, else a ServiceError naming the range."""
     if isinstance(value, datetime) or not isinstance(value, date):
         raise ServiceError(f"the {what} must be a date (YYYY-MM-DD)")
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ServiceError(f"the {what} {value.isoformat()} is out of range: use a date from {DATE_RANGE_TEXT}")
     return value
 
 
 def parse_date(text: str, what: str = "start date") -> date:
-    """A YYYY-MM-DD date from a person, with a clear error."""
+    """A YYYY-MM-DD date from a person (only that form: not 20260131 or 2026-W05-1), within range."""
+    value = text.strip() if isinstance(text, str) else ""
+    if not _ISO_DATE.fullmatch(value):
+        raise ServiceError(f"the {what} '{str(text)[:40]}' is not a date: use YYYY-MM-DD")
     try:
-        return date.fromisoformat((text or "").strip())
-    except (TypeError, ValueError):
-        raise ServiceError(f"the {what} '{str(text)[:40]}' is not a date: use YYYY-MM-DD") from None
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise ServiceError(f"the {what} '{value}' is not a date: use YYYY-MM-DD") from None
+    return check_date(parsed, what)

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     IntegerField,
 )
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import HiddenInput
+
+from onboarding.core.checks import parse_date
+from onboarding.core.errors import ServiceError
 
 try:
     from wtforms import SelectChoice
@@ -30,3 +34,17 @@ def version_field():
 
 class ConfirmForm(FlaskForm):
     """A button whose form carries nothing but its CSRF token."""
+
+
+class IsoDateField(DateField):
+    """A date typed as YYYY-MM-DD only (not 20260131 or 2026-1-5), within the dates the app accepts."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not "".join(valuelist).strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_date(" ".join(valuelist), self.label.text.lower() if self.label else "date")
+        except ServiceError as exc:
+            self.data = None
+            raise ValueError(str(exc)[:1].upper() + str(exc)[1:] + ".") from None

@@ -1,8 +1,18 @@
 """What every page shares: the home redirect, the top navigation and the error pages."""
 from __future__ import annotations
 
-from flask import Flask, redirect, render_template, url_for
+import logging
+
+from flask import Flask, g, make_response, redirect, render_template, url_for
 from flask_login import current_user
+
+from onboarding.core.health import UNAVAILABLE_ERRORS, describe, is_read_only_error
+from onboarding.extensions import db, login_manager
+
+logger = logging.getLogger(__name__)
+
+#: seconds a client is asked to wait when the database is unavailable
+RETRY_AFTER_SECONDS = 30
 
 #: (endpoint, label, roles that see it) for the top navigation, in order
 NAV_LINKS = [
@@ -36,8 +46,34 @@ def init_app(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _error_page)
+    for error_class in UNAVAILABLE_ERRORS:
+        app.register_error_handler(error_class, _database_unavailable)
 
 
 def _error_page(error):
     code = getattr(error, "code", 500) or 500
     return render_template("errors/error.html", error=error, code=code), code
+
+
+def _database_unavailable(error):
+    """The database is down, restarting, read-only or locked: 503 with Retry-After and our own page.
+
+    The request's session is the thing that failed (a PendingRollbackError waits in it), so it is
+    thrown away before the page is drawn, and the page is drawn for an anonymous visitor: loading
+    the signed-in person for the navigation would ask the failed database again. The next request
+    gets a fresh session, and the pool's pre-ping replaces dead connections.
+    """
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 -- the connection may be gone; remove() below discards it either way
+        pass
+    db.session.remove()
+    g._login_user = login_manager.anonymous_user()
+    if is_read_only_error(error):
+        logger.error("database is read-only, a change was refused: %s", describe(error))
+    else:
+        logger.error("database unavailable: %s", describe(error))
+    response = make_response(render_template("errors/error.html", error=None, code=503), 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+

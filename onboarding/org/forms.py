@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     StringField,
 )
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from onboarding.core.forms import IsoDateField
 
 
 class WorkingDaysForm(FlaskForm):
@@ -17,5 +18,5 @@ class WorkingDaysForm(FlaskForm):
 
 
 class HolidayForm(FlaskForm):
-    on = DateField("Date", validators=[DataRequired("Give the date as YYYY-MM-DD.")])
+    on = IsoDateField("Date", validators=[InputRequired("Give the date as YYYY-MM-DD.")])
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])

@@ -6,10 +6,12 @@ would block every web worker's writes). On PostgreSQL the rows are picked with
 `FOR UPDATE SKIP LOCKED`, so several senders drain the outbox side by side without taking the
 same message; on SQLite the single UPDATE statement runs under the database's one write lock,
 which makes the claim just as exclusive. A sender that dies mid-batch leaves its unsent messages
-to be picked up when the lease ends.
+to be picked up when the lease ends: the lease is short (a minute) and renewed while the sender
+works, so a crashed sender's messages go out on the next round, and a slow server never lets a
+second sender take messages the first is still sending.
 
-Outcomes, committed every RECORD_EVERY messages (so a crash re-sends at most that many, after the
-lease): 2xx sent; 4xx, a dropped connection or a refused connection: queued again with an
+Outcomes, each committed before the next message is sent (so a crash re-sends at most the one
+message in flight, which keeps its Message-ID so mail systems can drop the copy): 2xx sent; 4xx, a dropped connection or a refused connection: queued again with an
 exponential backoff; 5xx: failed, with the server's reply, for an admin to see and retry. 4xx
 replies for the same message, over and over for more than MAX_RETRY_AGE, also end as failed; a
 server that is down never makes a message fail, so nothing is lost while it is down.
@@ -17,6 +19,7 @@ server that is down never makes a message fail, so nothing is lost while it is d
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,8 +32,9 @@ from onboarding.outbox.models import OutboxMessage
 BATCH_SIZE = 100
 
 
-#: a claimed message is not offered to another sender before this (covers a crashed sender)
-LEASE = timedelta(minutes=10)
+#: a claimed message is not offered to another sender before this (covers a crashed sender); the
+#: sender renews it for the rest of its batch every LEASE / 3 while it works
+LEASE = timedelta(minutes=1)
 
 
 BACKOFF_FIRST = timedelta(minutes=1)
@@ -45,10 +49,6 @@ MAX_TRANSIENT_ATTEMPTS = 10
 
 
 MAX_RETRY_AGE = timedelta(days=3)
-
-
-#: outcomes are committed every this many messages (see Outcomes)
-RECORD_EVERY = 10
 
 
 def backoff(attempts: int) -> timedelta:
@@ -94,39 +94,66 @@ def claim_batch(now: datetime, batch_size: int) -> list[ClaimedMessage]:
     return sorted((ClaimedMessage(*row) for row in rows), key=lambda m: m.id)
 
 
-class Outcomes:
-    """What happened to each claimed message, written every RECORD_EVERY messages and at the end.
+_TABLE = OutboxMessage.__table__
+#: built once: constructing the statement per message cost more than the commit
+_RECORD_OUTCOME = update(_TABLE).where(_TABLE.c.id == bindparam("message_id")).values(
+    status=bindparam("new_status"), attempts=bindparam("new_attempts"),
+    next_attempt_at=bindparam("new_next_attempt_at"), last_error=bindparam("new_last_error"),
+    sent_at=bindparam("new_sent_at"),
+)
 
-    Writing each outcome on its own would cost a commit per message; writing the batch once at the
-    end would, if the process died mid-batch, send up to a whole batch again after the lease. Every
-    RECORD_EVERY messages is the middle: at most that many are sent twice after a hard crash.
+
+class Outcomes:
+    """What happened to each claimed message, committed by `record()` before the next is sent.
+
+    A commit per message costs well under a millisecond on SQLite (WAL, synchronous=NORMAL) and a
+    few on PostgreSQL, far less than an SMTP round trip; writing outcomes in groups instead would,
+    if the process died mid-batch, send the whole unrecorded group again after the lease. Each
+    commit also renews the lease of the batch's messages not yet recorded, once a third of it has
+    passed, so that a slow server never lets the lease run out under a sender that is alive.
     """
 
-    def __init__(self):
+    def __init__(self, batch: list[ClaimedMessage] | None = None, now: datetime | None = None):
         self.rows: list[dict] = []
+        #: one connection for the batch's outcomes: the session would check a connection out of the
+        #: pool (and ping it) and give it back on every commit, several times the commit's own cost
+        self.connection = None
+        self.unrecorded = {m.id for m in batch or []}
+        self.now = now
+        self.started = self.renewed = time.monotonic()
 
     def add(self, message: ClaimedMessage, *, status: str, attempts: int, next_attempt_at: datetime,
             last_error: str, sent_at: datetime | None = None) -> None:
         self.rows.append({"message_id": message.id, "new_status": status, "new_attempts": attempts,
                           "new_next_attempt_at": next_attempt_at, "new_last_error": last_error[:1000],
                           "new_sent_at": sent_at})
-        if len(self.rows) >= RECORD_EVERY:
-            self.flush()
+        self.unrecorded.discard(message.id)
 
-    def flush(self) -> None:
+    def record(self) -> None:
+        """Write and commit the outcomes added so far (and renew the lease when it is due)."""
         if not self.rows:
             return
-        table = OutboxMessage.__table__
-        db.session.execute(
-            update(table).where(table.c.id == bindparam("message_id")).values(
-                status=bindparam("new_status"), attempts=bindparam("new_attempts"),
-                next_attempt_at=bindparam("new_next_attempt_at"), last_error=bindparam("new_last_error"),
-                sent_at=bindparam("new_sent_at"),
-            ),
-            self.rows,
-        )
-        db.session.commit()
+        if self.connection is None:
+            self.connection = db.engine.connect()
+        connection = self.connection
+        connection.execute(_RECORD_OUTCOME, self.rows)
         self.rows = []
+        clock = time.monotonic()
+        if self.now is not None and self.unrecorded and clock - self.renewed >= LEASE.total_seconds() / 3:
+            self.renewed = clock
+            until = self.now + timedelta(seconds=clock - self.started) + LEASE
+            connection.execute(update(_TABLE).where(_TABLE.c.id.in_(self.unrecorded), _TABLE.c.status == "queued")
+                               .values(next_attempt_at=until))
+        connection.commit()
+
+    def close(self) -> None:
+        """Record what is left and give the connection back."""
+        try:
+            self.record()
+        finally:
+            if self.connection is not None:
+                self.connection.close()
+                self.connection = None
 
 
 def retry_later(outcomes: Outcomes, message: ClaimedMessage, now: datetime, reason: str, *, give_up_allowed: bool) -> None:

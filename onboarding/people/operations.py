@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from onboarding.core.errors import ServiceError
+from onboarding.core.health import describe
 from onboarding.extensions import db
 from onboarding.people.models import CADENCES, ROLES, LoginFailure, User, new_token
 
@@ -134,15 +136,30 @@ def is_login_blocked(email: str, remote_addr: str, *, now: datetime, config: dic
 
 
 def authenticate(email: str, password: str, remote_addr: str, *, now: datetime, config: dict) -> User | None:
-    """Return the user if the password matches; record a failure otherwise. Callers check the block first."""
+    """Return the user if the password matches; record a failure otherwise. Callers check the block first.
+
+    The bookkeeping (clearing this email's failures, recording a failure, pruning old ones) is the
+    only write a sign-in makes. When the database refuses writes (a read-only SQLite file, a
+    PostgreSQL standby) the sign-in still gets its answer: the write is dropped and the error
+    logged for the admin, and the limit counts only the failures already recorded.
+    """
     email = (email or "").strip().lower()[:254]
     user = get_user_by_email(email)
-    if user is not None and user.password_hash and user.is_active and check_password_hash(user.password_hash, password):
-        db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
-        return user
-    db.session.add(LoginFailure(email=email, remote_addr=remote_addr[:64], failed_at=now))
-    # Keep the table small: failures older than the window no longer count.
-    db.session.execute(
-        delete(LoginFailure).where(LoginFailure.failed_at < now - timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]))
-    )
-    return None
+    matched = (user is not None and user.password_hash and user.is_active
+               and check_password_hash(user.password_hash, password))
+    try:
+        if matched:
+            db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+        else:
+            db.session.add(LoginFailure(email=email, remote_addr=remote_addr[:64], failed_at=now))
+            # Keep the table small: failures older than the window no longer count.
+            db.session.execute(
+                delete(LoginFailure).where(LoginFailure.failed_at < now - timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]))
+            )
+        db.session.flush()
+    except OperationalError as exc:
+        db.session.rollback()
+        logger.error("sign-in for %s answered, but not recorded: the database refused the write (%s); "
+                     "new failed sign-ins are not counted towards the limit until it takes writes again",
+                     email, describe(exc))
+    return user if matched else None

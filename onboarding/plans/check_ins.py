@@ -11,7 +11,7 @@ from onboarding.core.checks import clean_text
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
 from onboarding.people.models import User
-from onboarding.plans.checks import MAX_COMMENT, MAX_NOTE, check_active
+from onboarding.plans.checks import MAX_COMMENT, MAX_NOTE, begin_change
 from onboarding.plans.due_dates import dated_phases
 from onboarding.plans.models import CHECKIN_STATUSES, CheckIn, Comment, Plan, PlanItem
 
@@ -28,7 +28,7 @@ def _check_in_row(plan: Plan, phase_key: str) -> CheckIn:
 
 def record_self_assessment(plan: Plan, phase_key: str, hire: User, text: str, now: datetime) -> CheckIn:
     """The hire's own view of a phase, written before the manager's check-in."""
-    check_active(plan)
+    begin_change(plan)
     text = clean_text(text, "self-assessment", MAX_NOTE)
     row = _check_in_row(plan, phase_key)
     if row.recorded_at is not None:
@@ -42,7 +42,7 @@ def record_self_assessment(plan: Plan, phase_key: str, hire: User, text: str, no
 
 def record_check_in(plan: Plan, phase_key: str, manager: User, status: str, notes: str, now: datetime) -> CheckIn:
     """The manager's check-in at a phase end: on track, at risk or off track, with notes, signed."""
-    check_active(plan)
+    begin_change(plan)
     if status not in CHECKIN_STATUSES:
         raise ServiceError(f"the check-in status must be one of {', '.join(CHECKIN_STATUSES)}")
     notes = clean_text(notes, "notes", MAX_NOTE, required=False)

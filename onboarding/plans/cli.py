@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -9,17 +10,21 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from onboarding.core import clock
 from onboarding.core.checks import parse_date
 from onboarding.core.cli import fail
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
-from onboarding.plans.creation import ActivePlanExists, hire_person_with_plan
-from onboarding.plans.hires_csv import read_hires_csv
+from onboarding.plans.creation import hire_person_with_plan
+from onboarding.plans.hires_csv import iter_hires_csv
+from onboarding.plans.hires_import import first_and_rest, import_hire_rows
 from onboarding.plans.reading import plan_as_json, plan_for_email
 from onboarding.roles.models import RoleTemplate, RoleTemplateVersion
 from onboarding.roles.operations import get_template_by_slug, latest_version
+
+logger = logging.getLogger(__name__)
 
 hires = AppGroup("hires", help="Add new hires and their dated plans.")
 
@@ -87,51 +92,30 @@ def import_hires(path: Path):
         limit = current_app.config["IMPORT_MAX_BYTES"]
         if path.stat().st_size > limit:
             raise ServiceError(f"{path.name} is larger than {limit // 1_000_000} MB")
-        rows = read_hires_csv(path.read_bytes())
+        first, rows = first_and_rest(iter_hires_csv(path.read_bytes()))
     except OSError as exc:
         fail(f"{path}: cannot read the file ({exc.strerror or exc})")
     except ServiceError as exc:
         fail(f"{path.name}: {exc}")
-    if not rows:
+    if first is None:
         fail(f"{path.name}: the file has a header row but no hires")
     now = clock.now()
-    roles = _role_lookup()
-    added, skipped, failed, warnings = [], [], [], []
-    for row in rows:
-        values = row.values
-        try:
-            if values.get("_extra"):
-                raise ServiceError("the row has more cells than the header")
-            role_name = " ".join(values["role"].split()).lower()
-            if not role_name:
-                raise ServiceError("the role is empty")
-            version = roles.get(role_name)
-            if version is None:
-                raise ServiceError(f"no role template '{values['role'][:80]}' (give its slug or title)")
-            if not values["start"]:
-                raise ServiceError("the start date is empty")
-            start_on = parse_date(values["start"])
-            with db.session.begin_nested():
-                result = hire_person_with_plan(
-                    email=values["email"], name=values["name"], template_version=version, start_on=start_on,
-                    manager_email=values.get("manager") or None, buddy_email=values.get("buddy") or None,
-                    timezone_name=values.get("timezone") or "UTC", actor=None, now=now,
-                )
-        except ActivePlanExists as exc:
-            skipped.append((row.line, str(exc)))
-            continue
-        except ServiceError as exc:
-            failed.append((row.line, str(exc)))
-            continue
-        added.append(result)
-        warnings.extend((row.line, f"warning: {warning}") for warning in result.warnings)
-    db.session.commit()
-    problems = [(line, f"skipped: {message}") for line, message in skipped] + failed + warnings
+    try:
+        report = import_hire_rows(rows, _role_lookup(), now)
+        db.session.commit()
+    except ServiceError as exc:  # the CSV is damaged further down: nothing is imported
+        db.session.rollback()
+        fail(f"{path.name}: {exc}; nothing was imported")
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        logger.exception("hires import failed")
+        fail(f"{path.name}: the database refused the import ({type(exc).__name__}); nothing was imported")
+    problems = [(line, f"skipped: {message}") for line, message in report.skipped] + report.failed + report.warnings
     for line, message in sorted(problems):
         click.echo(f"line {line}: {message}", err=True)
-    click.echo(f"Imported {len(added)} hire(s); {len(skipped)} skipped (already have a plan); "
-               f"{len(failed)} row(s) failed.")
-    if failed:
+    click.echo(f"Imported {report.added} hire(s); {len(report.skipped)} skipped (already have a plan); "
+               f"{len(report.failed)} row(s) failed.")
+    if report.failed:
         sys.exit(1)
 
 
@@ -164,6 +148,16 @@ def show_plan(email, as_json):
         click.echo(f"{phase.get('heading') or phase.get('key')} — guidance, no due date")
         for milestone in phase.get("milestones") or []:
             click.echo(f"  · {milestone['text']}")
+
+
+@plans.command("repair")
+def repair_plans():
+    """Re-derive every parent item's state from its sub-items (migration 0005 does this once)."""
+    from onboarding.plans.repair import rederive_parents
+
+    changed = rederive_parents(db.session.connection(), clock.now())
+    db.session.commit()
+    click.echo(f"{changed} parent item(s) repaired")
 
 
 MARKS = {"open": "[ ]", "done": "[x]", "signed_off": "[✓]", "waived": "[-]"}

@@ -14,7 +14,7 @@ from onboarding.people.models import User
 from onboarding.plans.checks import (
     MAX_ITEM_TEXT,
     POSITION_STEP,
-    check_active,
+    begin_change,
     check_version,
 )
 from onboarding.plans.due_dates import due_offsets, load_calendar, phase_due
@@ -57,7 +57,7 @@ def _renumber(plan: Plan) -> None:
 def add_item(plan: Plan, phase_key: str, text: str, actor: User, now: datetime,
              parent: PlanItem | None = None) -> PlanItem:
     """Add an item to this plan only (never the template), due at its phase's date."""
-    check_active(plan)
+    begin_change(plan)
     text = clean_text(text, "item text", MAX_ITEM_TEXT)
     if phase_key not in plan_phase_keys(plan):
         raise ServiceError(f"the plan has no dated phase '{str(phase_key)[:20]}'")
@@ -82,7 +82,7 @@ def add_item(plan: Plan, phase_key: str, text: str, actor: User, now: datetime,
 
 def edit_item_text(item: PlanItem, text: str, actor: User, now: datetime, *, expected_version=None) -> PlanItem:
     """Reword an item for this plan only. The item becomes the plan's own (an upgrade keeps it as written)."""
-    check_active(item.plan)
+    begin_change(item.plan, item, with_sub_items=False)
     check_version(item, expected_version)
     text = clean_text(text, "item text", MAX_ITEM_TEXT)
     if text == item.text:
@@ -95,7 +95,7 @@ def edit_item_text(item: PlanItem, text: str, actor: User, now: datetime, *, exp
 
 def move_start_date(plan: Plan, new_start: date, actor: User | None, now: datetime) -> int:
     """Move a plan's start date: open items get new due dates from their kept offsets; returns how many moved."""
-    check_active(plan)
+    begin_change(plan)
     new_start = check_date(new_start, "start date")
     old_start = plan.start_on
     if new_start == old_start:
@@ -122,7 +122,7 @@ def assign_plan_people(plan: Plan, *, manager: User | None, buddy: User | None, 
 
     A hire without a line manager gets this one too, as `hire_person_with_plan` does.
     """
-    check_active(plan)
+    begin_change(plan)
     if manager is not None and manager.id == plan.hire_id:
         raise ServiceError("a hire cannot be their own manager")
     if buddy is not None and buddy.id == plan.hire_id:

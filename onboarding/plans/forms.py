@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -22,7 +21,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from onboarding.core.forms import MAX_ID, choices, version_field
+from onboarding.core.forms import MAX_ID, IsoDateField, choices, version_field
 from onboarding.core.phases import CHECKIN_LABELS
 
 CHECKIN_CHOICES = choices(CHECKIN_LABELS.items())
@@ -69,7 +68,7 @@ class HireForm(FlaskForm):
     email = StringField("Email", validators=[DataRequired(), Length(max=254)])
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role template", validators=[DataRequired("Choose a role template.")])
-    start_on = DateField("Start date", validators=[DataRequired("Give the start date as YYYY-MM-DD.")])
+    start_on = IsoDateField("Start date", validators=[InputRequired("Give the start date as YYYY-MM-DD.")])
     manager_email = StringField("Manager's email", validators=[Optional(), Length(max=254)],
                                 description="Leave empty if the hire has no manager yet: the plan is still made, "
                                             "and the dashboard lists it until one is set.")
@@ -79,7 +78,7 @@ class HireForm(FlaskForm):
 
 
 class MoveStartForm(FlaskForm):
-    start_on = DateField("New start date", validators=[DataRequired("Give the new start date as YYYY-MM-DD.")])
+    start_on = IsoDateField("New start date", validators=[InputRequired("Give the new start date as YYYY-MM-DD.")])
 
 
 class PlanPeopleForm(FlaskForm):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from onboarding.core.errors import ServiceError
@@ -56,6 +57,12 @@ def _decode(data: bytes) -> str:
 
 def read_hires_csv(data: bytes) -> list[CsvRow]:
     """Rows of a hires CSV with their first line number; ServiceError for a file that is not one."""
+    return list(iter_hires_csv(data))
+
+
+def iter_hires_csv(data: bytes) -> Iterator[CsvRow]:
+    """The same rows one at a time: the file and its header are checked at once (ServiceError),
+    the rows as they are read (a damaged row further down raises ServiceError then)."""
     if not data.strip():
         raise ServiceError("the file is empty")
     text = _decode(data)
@@ -81,7 +88,10 @@ def read_hires_csv(data: bytes) -> list[CsvRow]:
         wanted = ", ".join(COLUMNS[key][0] for key in missing)
         raise ServiceError(f"the header row lacks the column(s) {wanted}; expected: name, email, role, "
                            "start date, manager email, buddy email")
-    rows: list[CsvRow] = []
+    return _rows(reader, index, len(header))
+
+
+def _rows(reader, index: dict[str, int], width: int) -> Iterator[CsvRow]:
     line = reader.line_num
     try:
         for record in reader:
@@ -89,9 +99,8 @@ def read_hires_csv(data: bytes) -> list[CsvRow]:
             if not any(cell.strip() for cell in record):
                 continue
             values = {key: (record[n].strip() if n < len(record) else "") for key, n in index.items()}
-            if len(record) > len(header) and any(cell.strip() for cell in record[len(header):]):
+            if len(record) > width and any(cell.strip() for cell in record[width:]):
                 values["_extra"] = "1"
-            rows.append(CsvRow(first_line, values))
+            yield CsvRow(first_line, values)
     except csv.Error as exc:
         raise ServiceError(f"line {reader.line_num}: the CSV is damaged ({exc})") from None
-    return rows

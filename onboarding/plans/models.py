@@ -37,6 +37,10 @@ class Plan(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: bumped by every change to the plan's items: the UPDATE takes the plan's row lock (the write
+    #: lock on SQLite), so changes within one plan run one after another and each derives parents
+    #: from its predecessor's result (see plans/checks.py begin_change)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     hire: Mapped[User] = relationship(foreign_keys=[hire_id])
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])

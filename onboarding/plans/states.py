@@ -16,27 +16,16 @@ from onboarding.plans.checks import (
     MAX_COMMENT,
     MAX_NOTE,
     MAX_REASON,
-    check_active,
+    begin_change,
     check_version,
 )
+from onboarding.plans.derivation import derived_state
 from onboarding.plans.models import Plan, PlanItem
 from onboarding.plans.reading import children_map
 
 
 def has_children(item: PlanItem) -> bool:
     return any(other.parent_id == item.id for other in item.plan.items)
-
-
-def derived_state(states: list[str]) -> str:
-    """A parent's state from its children's: open while any is open; waived when all are; signed off
-    when all are signed off or waived; done otherwise."""
-    if not states or "open" in states:
-        return "open"
-    if all(s == "waived" for s in states):
-        return "waived"
-    if all(s in ("signed_off", "waived") for s in states):
-        return "signed_off"
-    return "done"
 
 
 def refresh_parents(plan: Plan, start: PlanItem | Iterable[PlanItem], actor: User | None, now: datetime) -> None:
@@ -88,7 +77,7 @@ def _leaf_descendants(item: PlanItem) -> list[PlanItem]:
 def complete_item(item: PlanItem, actor: User, *, note: str = "", evidence_url: str = "", now: datetime,
                   expected_version=None) -> PlanItem:
     """The hire ticks an open item, optionally with a note and an evidence link (http/https)."""
-    check_active(item.plan)
+    begin_change(item.plan, item)
     check_version(item, expected_version)
     note = clean_text(note, "note", MAX_NOTE, required=False)
     evidence_url = check_evidence_url(evidence_url)
@@ -109,7 +98,7 @@ def complete_item(item: PlanItem, actor: User, *, note: str = "", evidence_url: 
 
 def reopen_item(item: PlanItem, actor: User, *, now: datetime, expected_version=None) -> PlanItem:
     """Untick a done item (before it is signed off)."""
-    check_active(item.plan)
+    begin_change(item.plan, item)
     check_version(item, expected_version)
     if has_children(item):
         raise ServiceError("this item has sub-items: reopen one of those instead")
@@ -129,7 +118,7 @@ def _sign_off_leaf(item: PlanItem, manager: User, now: datetime) -> None:
 
 def sign_off_item(item: PlanItem, manager: User, now: datetime, *, expected_version=None) -> int:
     """The manager accepts a done item; on an item with sub-items, every done sub-item. Returns how many."""
-    check_active(item.plan)
+    begin_change(item.plan, item)
     check_version(item, expected_version)
     leaves = _leaf_descendants(item) if has_children(item) else [item]
     done = [leaf for leaf in leaves if leaf.state == "done"]
@@ -144,7 +133,7 @@ def sign_off_item(item: PlanItem, manager: User, now: datetime, *, expected_vers
 
 def send_back_item(item: PlanItem, manager: User, comment: str, now: datetime, *, expected_version=None) -> int:
     """The manager asks for changes: a done item goes back to open with a comment (required)."""
-    check_active(item.plan)
+    begin_change(item.plan, item)
     check_version(item, expected_version)
     comment = clean_text(comment, "comment", MAX_COMMENT)
     leaves = _leaf_descendants(item) if has_children(item) else [item]
@@ -165,7 +154,7 @@ def send_back_item(item: PlanItem, manager: User, comment: str, now: datetime, *
 
 def sign_off_phase(plan: Plan, phase_key: str, manager: User, now: datetime) -> int:
     """Sign off every done item of one phase at once; returns how many were signed off."""
-    check_active(plan)
+    begin_change(plan)
     kids = children_map(plan.items)
     done = [i for i in plan.items if i.phase_key == phase_key and i.state == "done" and not kids.get(i.id)]
     for item in done:
@@ -177,7 +166,7 @@ def sign_off_phase(plan: Plan, phase_key: str, manager: User, now: datetime) -> 
 
 def waive_item(item: PlanItem, actor: User, reason: str, now: datetime, *, expected_version=None) -> int:
     """Mark an item not needed for this hire (a reason is required); on a parent, its open sub-items too."""
-    check_active(item.plan)
+    begin_change(item.plan, item)
     check_version(item, expected_version)
     reason = clean_text(reason, "reason", MAX_REASON)
     if has_children(item):

@@ -16,7 +16,7 @@ from onboarding.core.errors import ServiceError
 from onboarding.core.phases import phase_rank
 from onboarding.extensions import db
 from onboarding.people.models import User
-from onboarding.plans.checks import POSITION_STEP, check_active
+from onboarding.plans.checks import POSITION_STEP, begin_change
 from onboarding.plans.due_dates import dated_phases, due_offsets, load_calendar
 from onboarding.plans.models import Comment, Plan, PlanItem
 from onboarding.plans.reading import children_map
@@ -104,7 +104,7 @@ def preview_upgrade(plan: Plan, new_version: RoleTemplateVersion) -> UpgradePrev
 
 def upgrade_plan(plan: Plan, new_version: RoleTemplateVersion, actor: User | None, now: datetime) -> UpgradePreview:
     """Move a plan to a newer template version (UpgradePreview says what happens to each item)."""
-    check_active(plan)
+    begin_change(plan)
     preview = preview_upgrade(plan, new_version)
     cal = load_calendar()
     loose = {i.id for i in preview.retained + preview.custom}  # stay, but are not in the new template

@@ -75,16 +75,22 @@ def send(now_text, dry_run):
 
 
 @click.command("scheduler")
+@click.option("--now", "now_text", metavar="ISO",
+              help="Run as if started at this moment; the clock then runs on from it (tests, demos).")
 @with_appcontext
-def scheduler():
+def scheduler(now_text):
     """Run the reminder scheduler in the foreground (digests every 15 minutes, outbox every minute)."""
     from onboarding.reminders.scheduler import run_scheduler
 
     app = current_app._get_current_object()
     if app.testing:
         fail("the scheduler does not run under TESTING")
+    try:
+        start = parse_now(now_text) if now_text else None
+    except ValueError as exc:
+        fail(str(exc))
     click.echo("Scheduler running (UTC): digests every 15 minutes, outbox every minute. Ctrl-C stops it.")
-    run_scheduler(app)
+    run_scheduler(app, start=start)
 
 
 def register(app: Flask) -> None:

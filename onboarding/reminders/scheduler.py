@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import logging
 import signal
-from datetime import datetime, timezone
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
-
-from onboarding.core import clock
 
 logger = logging.getLogger(__name__)
 
@@ -33,45 +33,64 @@ JOB_DEFAULTS = {
 }
 
 
-def digest_round(app: Flask) -> None:
+Clock = Callable[[], datetime]
+
+
+def real_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def clock_from(start: datetime | None) -> Clock:
+    """The real clock, or one that starts at `start` and runs on at the real pace (`--now`)."""
+    if start is None:
+        return real_clock
+    began = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - began)
+
+
+def digest_round(app: Flask, clock: Clock = real_clock) -> None:
     """Build the digests due now, then deliver the outbox."""
     from onboarding.outbox.delivery import deliver_outbox
     from onboarding.reminders.build import build_digests
 
     with app.app_context():
-        now = clock.now()
-        build_digests(now)
-        deliver_outbox(now)
+        now = clock()
+        built = build_digests(now)
+        sent = deliver_outbox(now)
+        logger.info("scheduler: digest round at %s done: %d digest(s) built, %d message(s) sent",
+                    now.isoformat(), built, sent)
 
 
-def outbox_round(app: Flask) -> None:
+def outbox_round(app: Flask, clock: Clock = real_clock) -> None:
     """Deliver what is queued and due (new messages, retries after backoff)."""
     from onboarding.outbox.delivery import deliver_outbox
 
     with app.app_context():
-        deliver_outbox(clock.now())
+        deliver_outbox(clock())
 
 
-def make_scheduler(app: Flask, *, now: datetime | None = None) -> BlockingScheduler:
-    """A configured, not yet started scheduler: the digest round runs at once, then every 15 minutes."""
+def make_scheduler(app: Flask, *, now: datetime | None = None, clock: Clock = real_clock) -> BlockingScheduler:
+    """A configured, not yet started scheduler: the digest round runs at once (`now`, real time),
+    then every 15 minutes; the jobs read `clock`."""
     now = now or datetime.now(timezone.utc)
     scheduler = BlockingScheduler(timezone=timezone.utc, job_defaults=dict(JOB_DEFAULTS))
     scheduler.add_job(
-        digest_round, IntervalTrigger(minutes=DIGEST_MINUTES, timezone=timezone.utc), args=(app,),
+        digest_round, IntervalTrigger(minutes=DIGEST_MINUTES, timezone=timezone.utc), args=(app, clock),
         id="digests", name="Build due digests and deliver the outbox", next_run_time=now, **JOB_DEFAULTS,
     )
     scheduler.add_job(
-        outbox_round, IntervalTrigger(minutes=OUTBOX_MINUTES, timezone=timezone.utc), args=(app,),
+        outbox_round, IntervalTrigger(minutes=OUTBOX_MINUTES, timezone=timezone.utc), args=(app, clock),
         id="outbox", name="Deliver the outbox", **JOB_DEFAULTS,
     )
     return scheduler
 
 
-def run_scheduler(app: Flask) -> None:
-    """Run the scheduler in the foreground until interrupted (Ctrl-C or SIGTERM)."""
+def run_scheduler(app: Flask, *, start: datetime | None = None) -> None:
+    """Run the scheduler in the foreground until interrupted (Ctrl-C or SIGTERM); with `start`,
+    the jobs see a clock that began at that moment."""
     if app.testing:
         raise RuntimeError("the scheduler does not run under TESTING: tests call the jobs directly")
-    scheduler = make_scheduler(app)
+    scheduler = make_scheduler(app, clock=clock_from(start))
 
     def stop(signum, frame):
         logger.info("scheduler: signal %s, stopping", signum)

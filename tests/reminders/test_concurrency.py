@@ -9,9 +9,8 @@ from __future__ import annotations
 import signal
 import subprocess
 import threading
-import time
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from sqlalchemy import func, insert, select
 
@@ -90,26 +89,39 @@ def test_killed_after_building_the_next_process_sends_once(app, person, make_pla
 
 
 def test_two_scheduler_processes_send_nothing_twice(app, person, make_plan, smtp):
-    now = datetime.now(timezone.utc)
-    if now.hour == 23 and now.minute >= 55 or now.hour == 0 and now.minute < 2:
-        # The schedulers read the real clock; across midnight they would rightly see two days.
-        # Wait (7 minutes at most) rather than skip, so the test always runs.
-        next_day = (now + timedelta(hours=1)).replace(hour=0, minute=2, second=0, microsecond=0)
-        time.sleep((next_day - now).total_seconds())
-    # daily at 00:00 UTC: due whenever the test runs; plans dated from the real clock
-    addresses = organisation(person, make_plan, today=now.date(), cadence="daily", hour=0)
-    schedulers = [start(app, smtp, "scheduler") for _ in range(2)]
+    """Two schedulers started at once, both standing on NOW (`--now`: no real clock, no midnight
+    to wait for). Each logs when its first digest round is done; only then is the count final, so
+    there is no fixed wait for duplicates."""
+    addresses = organisation(person, make_plan, cadence="daily")
+    env = {**subprocess_env(app, smtp), "ONBOARDING_LOG_LEVEL": "INFO"}
+    schedulers = [subprocess.Popen(onboarding_command("scheduler", "--now", NOW.isoformat()), env=env, cwd=ROOT,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    logs: list[list[str]] = [[], []]
+    done = [threading.Event(), threading.Event()]
+
+    def read(n: int) -> None:
+        for line in schedulers[n].stderr:
+            logs[n].append(line)
+            if "digest round at 2026-03-02T09:30" in line and "done" in line:
+                done[n].set()
+
+    readers = [threading.Thread(target=read, args=(n,), daemon=True) for n in range(2)]
+    for reader in readers:
+        reader.start()
     try:
-        smtp.wait_for(len(addresses), timeout=60)
-        time.sleep(2)  # anything sent twice would arrive now
+        assert all(event.wait(120) for event in done), logs
     finally:
         for process in schedulers:
             process.send_signal(signal.SIGTERM)
-        outputs = [process.communicate(timeout=30) for process in schedulers]
-    assert [p.returncode for p in schedulers] == [0, 0], outputs
-    assert "Scheduler running" in outputs[0][0]
+        outputs = [process.communicate(timeout=30)[0] for process in schedulers]
+        for reader in readers:
+            reader.join(10)
+    assert [p.returncode for p in schedulers] == [0, 0], logs
+    assert "Scheduler running" in outputs[0]
     assert_each_once(smtp, addresses)
-    assert not any("Traceback" in err for _, err in outputs), outputs
+    built = sum(int(line.split("done: ")[1].split(" ")[0]) for log in logs for line in log if "done: " in line)
+    assert built == len(addresses)
+    assert not any("Traceback" in line for log in logs for line in log), logs
 
 
 def test_builders_and_senders_racing_in_threads_send_each_digest_once(app, person, make_plan, smtp):

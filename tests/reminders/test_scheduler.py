@@ -19,7 +19,7 @@ def test_two_utc_interval_jobs_and_no_per_person_triggers(app):
     assert set(jobs) == {"digests", "outbox"}
 
     digests = jobs["digests"]
-    assert digests.func is wiring.digest_round and digests.args == (app,)
+    assert digests.func is wiring.digest_round and digests.args == (app, wiring.real_clock)
     assert isinstance(digests.trigger, IntervalTrigger)
     assert digests.trigger.interval == timedelta(minutes=15)
     assert digests.trigger.timezone == timezone.utc
@@ -43,6 +43,14 @@ def test_the_jobs_are_the_idempotent_functions(app, monkeypatch):
     wiring.outbox_round(app)
     assert [name for name, _ in calls] == ["build", "deliver", "deliver"]
     assert calls[0][1] == calls[1][1] and calls[0][1].tzinfo is not None
+
+
+def test_a_clock_from_a_start_runs_on_from_it():
+    start = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+    clock = wiring.clock_from(start)
+    first, second = clock(), clock()
+    assert start <= first <= second < start + timedelta(seconds=5)
+    assert wiring.clock_from(None) is wiring.real_clock
 
 
 def test_it_refuses_to_run_under_testing(app):

@@ -51,7 +51,7 @@ def _connect(config) -> smtplib.SMTP:
 def send_batch(batch: list[ClaimedMessage], now: datetime) -> tuple[int, bool]:
     """Send a claimed batch over one connection; returns (sent, connection still usable)."""
     config = current_app.config
-    outcomes = Outcomes()
+    outcomes = Outcomes(batch, now)
     try:
         smtp = _connect(config)
     except (OSError, smtplib.SMTPException) as exc:
@@ -59,15 +59,16 @@ def send_batch(batch: list[ClaimedMessage], now: datetime) -> tuple[int, bool]:
         logger.warning("outbox: %s; %d message(s) wait", reason, len(batch))
         for message in batch:
             retry_later(outcomes, message, now, reason, give_up_allowed=False)
-        outcomes.flush()
+        outcomes.close()
         return 0, False
     mail_from = config["MAIL_FROM"]
     envelope_from = parseaddr(mail_from)[1] or mail_from
+    domain = sender_domain(current_app)
     sent = 0
     try:
         for index, message in enumerate(batch):
             try:
-                _send_one(smtp, message, mail_from, envelope_from)
+                _send_one(smtp, message, mail_from, envelope_from, domain)
             except ConnectionLost as exc:
                 retry_later(outcomes, message, now, str(exc), give_up_allowed=False)
                 for untried in batch[index + 1:]:  # never tried: back in the queue at once
@@ -86,8 +87,9 @@ def send_batch(batch: list[ClaimedMessage], now: datetime) -> tuple[int, bool]:
                 outcomes.add(message, status="sent", attempts=message.attempts + 1, next_attempt_at=now,
                              last_error="", sent_at=now)
                 sent += 1
+            outcomes.record()  # before the next message: a crash re-sends only the one in flight
     finally:
-        outcomes.flush()
+        outcomes.close()
         try:
             smtp.quit()
         except (OSError, smtplib.SMTPException):
@@ -108,10 +110,23 @@ def _reply(code: int, text) -> str:
     return f"{code} {' '.join(str(text).split())}"[:1000]
 
 
-def _send_one(smtp: smtplib.SMTP, message: ClaimedMessage, mail_from: str, envelope_from: str) -> None:
+def stable_headers(message: ClaimedMessage, domain: str) -> dict:
+    """The message's stored headers, plus a Message-ID and Date fixed by the outbox row when it was
+    queued without them: a copy re-sent after a crash is then the same message to every mail system."""
+    headers = dict(message.headers or {})
+    names = {key.lower() for key in headers}
+    if "message-id" not in names:
+        headers["Message-ID"] = f"<outbox.{message.id}.{message.created_at:%Y%m%d%H%M%S}@{domain}>"
+    if "date" not in names:
+        headers["Date"] = format_datetime(message.created_at)
+    return headers
+
+
+def _send_one(smtp: smtplib.SMTP, message: ClaimedMessage, mail_from: str, envelope_from: str, domain: str) -> None:
     try:
         raw = mime_message(mail_from=mail_from, to_addr=message.to_addr, subject=message.subject,
-                           text_body=message.text_body, html_body=message.html_body, headers=message.headers or {})
+                           text_body=message.text_body, html_body=message.html_body,
+                           headers=stable_headers(message, domain))
     except (ValueError, UnicodeError) as exc:
         raise _Refused(554, f"the message cannot be written: {exc}") from None
     options: list[str] = []

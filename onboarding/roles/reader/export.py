@@ -125,6 +125,8 @@ def load_export(text: str, fmt: str, source: str) -> list[ParsedRole]:
             raise BlueprintError(f"invalid YAML: {exc.problem or exc.context}{where}") from None
         except yaml.YAMLError as exc:
             raise BlueprintError(f"invalid YAML: {exc}") from None
+        except (ValueError, OverflowError) as exc:  # a scalar YAML cannot build, e.g. the date 2026-02-30
+            raise BlueprintError(f"invalid YAML: a value cannot be read ({exc})") from None
     else:
         try:
             data = json.loads(text)

@@ -27,7 +27,14 @@ FORMATS = (
 
 
 class BlueprintError(ValueError):
-    """A document cannot be read; the message is one human sentence saying why."""
+    """A document cannot be read; the message is one human sentence saying why.
+
+    Always one line: line breaks a parser put in its message (YAML's "while parsing ... in line
+    N" pairs) or that came with quoted document text are folded into spaces.
+    """
+
+    def __init__(self, message: object = ""):
+        super().__init__(" ".join(str(message).split()))
 
 
 @dataclass

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Iterable
 
 from onboarding.roles.reader.detect import read_binary_documents, read_documents
+from onboarding.roles.reader.document import Document
+from onboarding.roles.reader.export import MAX_MILESTONE_DEPTH
 from onboarding.roles.reader.model import BlueprintError, ParsedRole
 from onboarding.roles.reader.repair import check_size, decode
 from onboarding.roles.reader.role import build_role
@@ -22,15 +24,19 @@ def parse_document(data: bytes, source: str, *, max_bytes: int = MAX_BYTES) -> l
     Raises `BlueprintError` with a one-line reason when the file cannot be a blueprint.
     """
     check_size(data, max_bytes)
-    documents = read_binary_documents(data)
-    if documents is None:
-        decoded = decode(data)
-        documents = read_documents(decoded.text, source)
-        decode_warnings = decoded.warnings
-    else:
-        decode_warnings = []
     roles: list[ParsedRole] = []
+    try:
+        documents = read_binary_documents(data)
+        if documents is None:
+            decoded = decode(data)
+            documents = read_documents(decoded.text, source)
+            decode_warnings = decoded.warnings
+        else:
+            decode_warnings = []
+    except RecursionError:  # a format reader walking a pathologically deep structure
+        raise BlueprintError(TOO_DEEP) from None
     for doc in documents:
+        _check_list_depth(doc)
         if doc.roles is not None:
             roles.extend(doc.roles)
             continue
@@ -43,6 +49,24 @@ def parse_document(data: bytes, source: str, *, max_bytes: int = MAX_BYTES) -> l
         role.warnings = decode_warnings + role.warnings
         roles.append(role)
     return roles
+
+
+#: deeper list nesting than an export may hold is refused, before the nesting rules walk it
+MAX_LIST_DEPTH = MAX_MILESTONE_DEPTH
+
+
+TOO_DEEP = f"a list in the document is nested more than {MAX_LIST_DEPTH} levels deep"
+
+
+def _check_list_depth(doc: Document) -> None:
+    """Refuse lists nested deeper than MAX_LIST_DEPTH (walked without recursion: a 500-deep
+    Markdown list used to end in a RecursionError)."""
+    stack = [(item, 1) for block in doc.blocks for item in block.items]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_LIST_DEPTH:
+            raise BlueprintError(TOO_DEEP)
+        stack.extend((child, depth + 1) for child in item.children)
 
 
 def read_paths(

@@ -67,9 +67,11 @@ def _line_sections(blocks: list[Block]) -> list[tuple[int, int | None, str]]:
     """Section headings written as plain lines ("6) Goals, Objectives, and Milestones").
 
     A numbered line can also be a step in a list ("1) Technical screen"), so the headings are
-    the longest chain of such lines whose numbers increase through the document. Where two
-    chains are as long, the later candidate for a number wins: a list numbered 1..10 inside
-    section 3 comes before the real headings 4..10.
+    the longest chain of such lines whose numbers increase through the document. Where two chains
+    are as long, the one with fewer neighbouring lines wins: real headings have their section's
+    text between them, a list's steps follow one another. (A list 1)..7) inside section 3 and the
+    real headings 8) onwards make a chain as long as the real 1) to 20), and used to win.) Where
+    that ties too, the later candidate for a number wins.
     """
     candidates = [
         (i, *parsed)
@@ -80,17 +82,22 @@ def _line_sections(blocks: list[Block]) -> list[tuple[int, int | None, str]]:
     ]
     if not candidates:
         return []
-    best: dict[int, tuple[int, int]] = {}  # number -> (chain length, candidate position)
+    #: number -> (chain length, -neighbouring pairs in the chain, candidate position)
+    best: dict[int, tuple[int, int, int]] = {}
     previous: list[int | None] = []
-    for position, (_, number, _) in enumerate(candidates):
-        length, before = 1, None
-        for lower, (chain_length, at) in best.items():
-            if lower < number and chain_length + 1 > length:
-                length, before = chain_length + 1, at
+    for position, (index, number, _) in enumerate(candidates):
+        score, before = (1, 0), None
+        for lower, (chain_length, neighbours, at) in best.items():
+            if lower >= number:
+                continue
+            adjacent = 1 if candidates[at][0] + 1 == index else 0
+            option = (chain_length + 1, neighbours - adjacent)
+            if option > score:
+                score, before = option, at
         previous.append(before)
-        if number not in best or length >= best[number][0]:
-            best[number] = (length, position)
-    _, tail = max(best.values())
+        if number not in best or score >= best[number][:2]:
+            best[number] = (*score, position)
+    *_, tail = max(best.values())
     chain: list[int] = []
     cursor: int | None = tail
     while cursor is not None:

@@ -128,7 +128,7 @@ def test_a_hire_without_a_manager_is_added_with_a_warning(org, admin_client):
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"start_on": "06/04/2026"}, "Give the start date as YYYY-MM-DD."),
+    ({"start_on": "06/04/2026"}, "is not a date: use YYYY-MM-DD."),
     ({"start_on": ""}, "Give the start date"),
     ({"email": "not-an-email"}, "is not a valid email address"),
     ({"email": ""}, "This field is required"),

@@ -290,6 +290,30 @@ def test_history_shows_who_did_what_when_with_old_and_new_values(org, client_as)
 
 
 def test_history_pages(org, client_as):
+    """Newest first, 50 a page, with who and what; junk page numbers read as page 1, huge ones as empty."""
+    from onboarding.plans.states import reopen_item
+
+    leaf = item_by_text(org.plan_a, LEAF)
+    for n in range(30):  # 60 changes by the hire, after the system's plan.created: 61 events, 2 pages
+        complete_item(leaf, org.hire_a, note=f"try {n}", now=NOW + timedelta(minutes=2 * n))
+        reopen_item(leaf, org.hire_a, now=NOW + timedelta(minutes=2 * n + 1))
+        db.session.commit()
     client = client_as(org.hire_a)
-    for page_arg in ("1", "2", "0", "-3", "abc", "99999999999999999999"):
-        assert client.get(f"/plans/{org.plan_a.id}/history?page={page_arg}").status_code == 200
+
+    def rows(page_arg: str) -> list[str]:
+        response = client.get(f"/plans/{org.plan_a.id}/history?page={page_arg}")
+        assert response.status_code == 200
+        body = response.get_data(as_text=True)
+        return re.findall(r"<tr>\s*<td><time[^>]*>([^<]+)</time></td>\s*<td>([^<]+)</td>\s*<td>([^<]+)", body), body
+
+    first, body = rows("1")
+    assert len(first) == 50 and "Page 1 of 2" in body and "Older changes" in body and "Newer changes" not in body
+    assert first[0] == ((NOW + timedelta(minutes=59)).strftime("%Y-%m-%d %H:%M"), org.hire_a.name, "unticked “" + LEAF + "”")
+    assert first[1][2] == "ticked “" + LEAF + "”"
+    assert [r[0] for r in first] == sorted((r[0] for r in first), reverse=True)
+    second, body = rows("2")
+    assert len(second) == 11 and "Page 2 of 2" in body and "Newer changes" in body
+    assert second[-1][1:] == ("the system", "made the plan")
+    for junk in ("0", "-3", "abc"):
+        assert rows(junk)[0] == first
+    assert rows("99999999999999999999")[0] == [] and "No changes on this page." in rows("99999999999999999999")[1]

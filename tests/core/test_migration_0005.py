@@ -1,0 +1,62 @@
+"""Migration 0005 re-derives parents left wrong by simultaneous sub-item changes before the plan lock."""
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, text
+
+from onboarding import create_app
+
+
+def _plan_with_wrong_parents(conn) -> None:
+    stamp = "2026-01-05 09:00:00"
+    conn.execute(text("INSERT INTO users (id, email, name, role, password_hash, timezone, digest_cadence, digest_hour,"
+                      " session_token, unsubscribe_version, calendar_token, is_active_account, created_at)"
+                      " VALUES (1, 'ada@example.com', 'Ada', 'hire', '', 'UTC', 'weekly', 9, 't', 0, 'c', true, :at)"),
+                 {"at": stamp})
+    conn.execute(text("INSERT INTO role_templates (id, slug, title, level, latest_number, created_at)"
+                      " VALUES (1, 'r', 'R', '', 1, :at)"), {"at": stamp})
+    conn.execute(text("INSERT INTO role_template_versions (id, template_id, number, content, content_hash, source,"
+                      " source_format, warnings, change_summary, created_at)"
+                      " VALUES (1, 1, 1, '{}', 'h', 's', 'text', '[]', '', :at)"), {"at": stamp})
+    conn.execute(text("INSERT INTO plans (id, hire_id, template_version_id, start_on, is_active, created_at)"
+                      " VALUES (1, 1, 1, '2026-01-05', true, :at)"), {"at": stamp})
+    rows = [  # id, parent, state: 10 open over done children, 20 done over signed-off ones, 30 right
+        (10, None, "open"), (11, 10, "done"), (12, 10, "done"),
+        (20, None, "done"), (21, 20, "signed_off"), (22, 20, "waived"),
+        (30, None, "open"), (31, 30, "open"), (32, 30, "done"),
+    ]
+    for n, (item_id, parent_id, state) in enumerate(rows):
+        conn.execute(text("INSERT INTO plan_items (id, plan_id, parent_id, position, phase_key, text, state, note,"
+                          " evidence_url, review_comment, waived_reason, is_custom, version)"
+                          " VALUES (:id, 1, :parent, :pos, 'day-30', :text, :state, '', '', '', '', false, 1)"),
+                     {"id": item_id, "parent": parent_id, "pos": n, "text": f"item {item_id}", "state": state})
+
+
+def _check(url: str) -> None:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade(revision="0002")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        _plan_with_wrong_parents(conn)
+    with app.app_context():
+        upgrade()
+    with engine.connect() as conn:
+        states = dict(conn.execute(text("SELECT id, state FROM plan_items WHERE parent_id IS NULL")).all())
+        repaired = conn.execute(text("SELECT item_id, kind, actor_id FROM events WHERE item_id IS NOT NULL"
+                                     " ORDER BY item_id")).all()
+        revisions = list(conn.scalars(text("SELECT revision FROM plans")))
+    engine.dispose()
+    assert states == {10: "done", 20: "signed_off", 30: "open"}
+    assert [tuple(r) for r in repaired] == [(10, "item.derived", None), (20, "item.derived", None)]
+    assert revisions == [0]
+    with app.app_context():
+        downgrade(revision="0002")
+        from onboarding.extensions import db
+        db.engine.dispose()
+
+
+def test_0005_repairs_parents_on_sqlite(tmp_path):
+    _check(f"sqlite:///{tmp_path}/repair.db")
+
+
+def test_0005_repairs_parents_on_postgresql(postgres):
+    _check(postgres.create_database("migration_repair"))
