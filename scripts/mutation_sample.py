@@ -148,7 +148,7 @@ def main(argv: list[str]) -> int:
            "PYTHONDONTWRITEBYTECODE": "1"}
     env.setdefault("ONBOARDING_SEEDS_DIR", str(ROOT.parent.parent / "shared" / "seeds"))
     results: dict[str, list[int]] = {name: [0, 0] for name in TARGETS}
-    survivors = []
+    survivors, timeouts = [], []
     started = time.monotonic()
     try:
         for number, mutant in enumerate(mutants, 1):
@@ -156,19 +156,22 @@ def main(argv: list[str]) -> int:
             original = target_file.read_text(encoding="utf-8")
             target_file.write_text(_apply(original, mutant), encoding="utf-8")
             tests = [str(scratch / t) for t in TARGETS[mutant.target][1]]
+            timed_out = False
             try:
                 run = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
                                       "--rootdir", str(scratch), *tests], cwd=scratch, env=env,
                                      capture_output=True, text=True, timeout=args.timeout)
                 caught = run.returncode != 0
-            except subprocess.TimeoutExpired:
-                caught = True
+            except subprocess.TimeoutExpired:  # counted as caught, and reported: on a loaded machine
+                caught = timed_out = True      # a slow run is not always a hanging mutant
+                timeouts.append(mutant)
             finally:
                 target_file.write_text(original, encoding="utf-8")
             results[mutant.target][0 if caught else 1] += 1
             if not caught:
                 survivors.append(mutant)
-            print(f"[{number}/{len(mutants)}] {'caught  ' if caught else 'SURVIVED'} {mutant.describe()}", flush=True)
+            verdict = "timeout " if timed_out else "caught  " if caught else "SURVIVED"
+            print(f"[{number}/{len(mutants)}] {verdict} {mutant.describe()}", flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     caught_total = sum(c for c, _ in results.values())
@@ -177,7 +180,7 @@ def main(argv: list[str]) -> int:
         line = (ROOT / mutant.path).read_text(encoding="utf-8").splitlines()[mutant.line - 1].strip()
         print(f"  {mutant.describe()}    {line}")
     print(json.dumps({
-        "mutants": len(mutants), "caught": caught_total,
+        "mutants": len(mutants), "caught": caught_total, "of_which_timeouts": len(timeouts),
         "caught_rate": round(caught_total / len(mutants), 3) if mutants else None,
         "by_target": {name: {"caught": c, "survived": s} for name, (c, s) in results.items() if c + s},
         "seconds": round(time.monotonic() - started),

@@ -170,3 +170,15 @@ class TestSubItemUnderALeaf:
         plan = make_plan()
         with pytest.raises(ServiceError, match="same plan and phase"):
             add_item(plan, "day-60", "A step.", plan.manager, NOW, parent=item(plan, LEAF))
+
+
+def test_three_levels_derive_from_the_deepest_up(make_plan):
+    """Parents are re-derived deepest first: the group sees its child's new state, not the old one."""
+    plan = make_plan()
+    desk = item(plan, "The help desk")
+    step = add_item(plan, "day-30", "Close a ticket in the help desk", plan.manager, NOW, parent=desk)
+    complete_item(item(plan, "The status page"), plan.hire, now=NOW)
+    db.session.commit()
+    complete_item(step, plan.hire, now=NOW)
+    db.session.commit()
+    assert (desk.state, item(plan, GROUP).state) == ("done", "done")
