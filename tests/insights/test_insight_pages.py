@@ -5,7 +5,6 @@ import csv
 import io
 from datetime import date
 
-import pytest
 from sqlalchemy import event
 
 from onboarding.extensions import db
