@@ -50,6 +50,10 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_filters(app)
 
+    from onboarding import api
+
+    api.init_app(app)
+
     from onboarding.cli import register_commands
 
     register_commands(app)

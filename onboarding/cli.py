@@ -10,13 +10,14 @@ from flask.cli import FlaskGroup
 
 
 def register_commands(app: Flask) -> None:
+    from onboarding.api import cli as tokens
     from onboarding.demo import cli as demo
     from onboarding.people import cli as people
     from onboarding.plans import cli as plans
     from onboarding.reminders import cli as reminders
     from onboarding.roles import cli as roles
 
-    for module in (roles, people, plans, demo, reminders):
+    for module in (roles, people, plans, demo, reminders, tokens):
         module.register(app)
 
 

@@ -1,7 +1,7 @@
 """What every page shares: the home redirect, the top navigation and the error pages."""
 from __future__ import annotations
 
-from flask import Flask, redirect, render_template, url_for
+from flask import Flask, redirect, render_template, request, url_for
 from flask_login import current_user
 
 #: (endpoint, label, roles that see it) for the top navigation, in order
@@ -38,5 +38,9 @@ def init_app(app: Flask) -> None:
 
 
 def _error_page(error):
+    if request.path.startswith("/api/"):  # an API client reads problem+json, not a page
+        from onboarding.api.errors import problem_for_exception
+
+        return problem_for_exception(error)
     code = getattr(error, "code", 500) or 500
     return render_template("errors/error.html", error=error, code=code), code
