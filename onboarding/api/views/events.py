@@ -7,16 +7,12 @@ from onboarding.api.auth import api_user
 from onboarding.api.blueprint import bp, spec
 from onboarding.api.schemas import EventPage, EventQuery
 from onboarding.api.views.common import query, responses
+from onboarding.audit.feed import event_data
 from onboarding.audit.models import Event
 from onboarding.extensions import db
 from onboarding.people.models import User
 from onboarding.plans.access import visible_plans_stmt
 from onboarding.plans.models import Plan
-
-
-def event_json(event: Event, actor_email: str | None) -> dict:
-    return {"id": event.id, "type": event.kind, "at": event.created_at.isoformat(), "plan_id": event.plan_id,
-            "item_id": event.item_id, "actor": actor_email, "old": event.old_value, "new": event.new_value}
 
 
 @bp.get("/events")
@@ -31,4 +27,4 @@ def list_events():
     if not user.is_admin:  # an admin reads everything, organisation-wide events (holidays ...) too
         stmt = stmt.where(Event.plan_id.in_(visible_plans_stmt(user).with_only_columns(Plan.id)))
     rows = db.session.execute(stmt).all()
-    return {"data": [event_json(e, email) for e, email in rows], "next": str(rows[-1][0].id) if rows else None}
+    return {"data": [event_data(e, email) for e, email in rows], "next": str(rows[-1][0].id) if rows else None}
