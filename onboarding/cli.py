@@ -16,8 +16,9 @@ def register_commands(app: Flask) -> None:
     from onboarding.plans import cli as plans
     from onboarding.reminders import cli as reminders
     from onboarding.roles import cli as roles
+    from onboarding.webhooks import cli as webhooks
 
-    for module in (roles, people, plans, demo, reminders, tokens):
+    for module in (roles, people, plans, demo, reminders, tokens, webhooks):
         module.register(app)
 
 
