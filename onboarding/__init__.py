@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     """Each concept's pages. Admin pages of every concept register on the one `admin` blueprint, so
     their modules are imported before it is registered."""
     from onboarding.admin import views as _dashboard  # noqa: F401
+    from onboarding.api import pages as tokens
     from onboarding.admin.blueprint import bp as admin_bp
     from onboarding.org import views as _holidays  # noqa: F401
     from onboarding.outbox import views as outbox
@@ -79,8 +80,9 @@ def _register_blueprints(app: Flask) -> None:
     from onboarding.plans.views import hire, manager, shared
     from onboarding.reminders import views as reminders
     from onboarding.roles import views as _roles  # noqa: F401
+    from onboarding.webhooks import views as _webhooks  # noqa: F401
 
-    for bp in (auth.bp, admin_bp, hire.bp, manager.bp, shared.bp, reminders.bp, outbox.bp):
+    for bp in (auth.bp, admin_bp, hire.bp, manager.bp, shared.bp, reminders.bp, outbox.bp, tokens.bp):
         app.register_blueprint(bp)
 
 

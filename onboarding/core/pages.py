@@ -13,6 +13,8 @@ NAV_LINKS = [
     ("admin.roles", "Role library", ("admin",)),
     ("admin.people", "People", ("admin",)),
     ("outbox.index", "Outbox", ("admin",)),
+    ("admin.webhooks", "Webhooks", ("admin",)),
+    ("admin.tokens", "API tokens", ("admin",)),
     ("mail.preferences", "Preferences", ("hire", "manager", "admin")),
 ]
 

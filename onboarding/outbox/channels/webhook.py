@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+import time
+from datetime import datetime, timezone
 
 import httpx
 from sqlalchemy import select
@@ -24,10 +25,12 @@ from onboarding.webhooks.models import WebhookEndpoint
 logger = logging.getLogger(__name__)
 
 
-def signed_request(message: ClaimedMessage, secret: str, now: datetime) -> tuple[bytes, dict]:
+def signed_request(message: ClaimedMessage, secret: str) -> tuple[bytes, dict]:
+    """The body and headers of one attempt. The timestamp is the wall clock's, not the job's `now`:
+    receivers check it against their own clock to refuse replays, so it must be the real moment."""
     body = json.dumps(message.payload, ensure_ascii=False, separators=(",", ":"))
     msg_id = f"msg_{message.id}"
-    timestamp = datetime.fromtimestamp(int(now.timestamp()), tz=now.tzinfo)
+    timestamp = datetime.fromtimestamp(int(time.time()), tz=timezone.utc)
     headers = {"webhook-id": msg_id, "webhook-timestamp": str(int(timestamp.timestamp())),
                "webhook-signature": Webhook(secret).sign(msg_id, timestamp, body),
                "content-type": "application/json"}
@@ -52,7 +55,7 @@ def send_batch(batch: list[ClaimedMessage], now: datetime) -> tuple[int, bool]:
                 if message.endpoint_id in unreachable:
                     retry_later(outcomes, message, now, unreachable[message.endpoint_id], give_up_allowed=True)
                     continue
-                body, headers = signed_request(message, secret, now)
+                body, headers = signed_request(message, secret)
                 try:
                     response = http.post(message.to_addr, content=body, headers=headers)
                 except httpx.HTTPError as exc:
