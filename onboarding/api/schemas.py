@@ -143,7 +143,7 @@ class PlanQuery(Strict):
     manager: Annotated[str, StringConstraints(max_length=254)] | None = Field(
         None, description="a manager's email, or 'none' for plans without a manager")
     status: RampStatus | None = None
-    start_month: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")] | None = None
+    start_month: Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")] | None = None
     include_finished: bool = False
     limit: int = Field(50, ge=1, le=200)
     cursor: Cursor | None = None

@@ -6,6 +6,7 @@ from sqlalchemy.orm import aliased
 
 from onboarding.api.auth import api_user
 from onboarding.api.blueprint import bp, spec
+from onboarding.api.errors import ApiProblem
 from onboarding.api.idempotency import perform
 from onboarding.api.schemas import (
     CheckIn,
@@ -69,7 +70,10 @@ def list_plans():
         manager = get_user_by_email(q.manager)
         stmt = stmt.where(Plan.manager_id == (manager.id if manager else -1))
     if q.start_month:
-        first, after_last = _month_bounds(q.start_month)
+        bounds = _month_bounds(q.start_month)
+        if bounds is None:
+            raise ApiProblem(422, "start_month must be a month such as 2026-03.")
+        first, after_last = bounds
         stmt = stmt.where(and_(Plan.start_on >= first, Plan.start_on < after_last))
     after = int(q.cursor) if q.cursor else 0
     today = clock.today_for(user)
