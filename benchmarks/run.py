@@ -4,6 +4,7 @@
     import    `roles import` of the seed documents into a fresh SQLite database
     pages     the hire's plan page and a 300-report manager dashboard, 2,000 active plans
     digests   building and delivering digests for 10,000 active plans and 500 managers
+    api       GET /api/v1/plans/{id} and POST /api/v1/items/{id}/complete latency; webhook deliveries/s
     all       each of the above in turn
 
 These are scripts, not tests: they measure this machine and print, and never fail a build.
@@ -14,7 +15,7 @@ import importlib
 import sys
 from pathlib import Path
 
-NAMES = ("parse", "import", "pages", "digests")
+NAMES = ("parse", "import", "pages", "digests", "api")
 
 
 def main(argv: list[str]) -> int:
