@@ -66,7 +66,7 @@ def problem_for_exception(exc: HTTPException) -> Response:
     if status == 429:
         retry_after = getattr(exc, "retry_after", None)
         headers["Retry-After"] = str(retry_after or 60)
-    if status == 405 and exc.valid_methods if hasattr(exc, "valid_methods") else False:
+    if status == 405 and getattr(exc, "valid_methods", None):
         headers["Allow"] = ", ".join(exc.valid_methods)
     return problem_response(status, DETAILS.get(status) or exc.description, headers=headers)
 

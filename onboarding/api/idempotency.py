@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask import Response, request
+from flask import request
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -91,8 +91,3 @@ def perform(action: Callable[[], dict], status: int = 200) -> tuple[dict, int, d
             raise
         return _replay(stored, fingerprint)
     return body, status, {}
-
-
-def as_response(result: tuple[dict, int, dict]) -> Response:
-    body, status, headers = result
-    return body, status, headers

@@ -46,7 +46,7 @@ def plan_document(plan: Plan, user: User) -> dict:
 @bp.get("/plans")
 @spec.validate(query=PlanQuery, resp=responses(200, PlanPage, 422), tags=TAGS)
 def list_plans():
-    """List the plans this token may read, newest first by id, filtered like the admin page."""
+    """List the plans this token may read, in id order, filtered like the admin page; page on with `cursor`."""
     q: PlanQuery = query()
     user = api_user()
     Manager = aliased(User)
