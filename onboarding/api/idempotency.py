@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import request
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from onboarding.api.auth import api_token
@@ -72,8 +72,10 @@ def perform(action: Callable[[], dict], status: int = 200) -> tuple[dict, int, d
         with stale_as_conflict():
             body = action()
             if key:
+                # this key's expired answer, and the token's other expired ones, make room
                 db.session.execute(delete(IdempotencyKey).where(
-                    IdempotencyKey.token_id == api_token().id, IdempotencyKey.key == key))
+                    IdempotencyKey.token_id == api_token().id,
+                    or_(IdempotencyKey.key == key, IdempotencyKey.created_at <= now - KEEP_FOR)))
                 db.session.add(IdempotencyKey(token_id=api_token().id, key=key, fingerprint=fingerprint,
                                               status_code=status, body=json.loads(json.dumps(body, default=str)),
                                               created_at=now))

@@ -8,15 +8,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from onboarding.audit.types import EventType
 from onboarding.core.phases import CheckInRating
 
 State = Literal["open", "done", "signed_off", "waived"]
 RampStatus = Literal["not started", "complete", "overdue", "at risk", "on track"]
+MAX_ID = 2**31 - 1
+
+
+def _an_id(value: str) -> str:
+    if int(value) > MAX_ID:
+        raise ValueError("is not a cursor this API gave out")
+    return value
+
+
 #: cursors are opaque to clients; today they are the last id of the page
-Cursor = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,10}$")]
+Cursor = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,10}$"), AfterValidator(_an_id)]
 Text = Annotated[str, StringConstraints(max_length=5000)]
 Email = Annotated[str, StringConstraints(min_length=3, max_length=254)]
 

@@ -138,3 +138,33 @@ def test_an_admin_imports_a_blueprint_document(app, client, make_user, make_toke
     assert client.get(f"/api/v1/roles/{role['slug']}", headers=auth(secret)).get_json()["title"] == role["title"]
     bad = client.post("/api/v1/roles", headers=auth(secret), json={"document": "hello"})
     assert bad.status_code == 422 and bad.get_json()["detail"]
+
+
+def test_an_idempotency_key_expires_after_a_day(app, client, make_plan, make_token):
+    from onboarding.api.models import IdempotencyKey
+
+    plan = make_plan()
+    secret = make_token(plan.hire)
+    first, second = leaf_ids(plan)[:2]
+    app.config["FIXED_NOW"] = NOW
+    headers = auth(secret, **{"Idempotency-Key": "k"})
+    assert client.post(f"/api/v1/items/{first}/complete", headers=headers, json={}).status_code == 200
+    app.config["FIXED_NOW"] = NOW + timedelta(days=2)
+    again = client.post(f"/api/v1/items/{second}/complete", headers=headers, json={})
+    assert again.status_code == 200 and again.get_json()["id"] == second  # a new request, not a replay
+    assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == 1
+
+
+def test_a_cursor_beyond_any_id_is_invalid_not_a_server_error(app, client, make_user, make_token):
+    secret = make_token(make_user(role="admin"))
+    for path in ("/api/v1/events?after=6036574894", "/api/v1/plans?cursor=99999999999", "/api/v1/hires?cursor=4294967296"):
+        answer = client.get(path, headers=auth(secret))
+        assert answer.status_code == 422, path
+    assert client.get("/api/v1/events?after=2147483647", headers=auth(secret)).get_json() == {"data": [], "next": None}
+
+
+def test_ids_beyond_the_database_range_are_not_found(app, client, make_user, make_token):
+    secret = make_token(make_user(role="admin"))
+    for path in ("/api/v1/hires/4294967296", "/api/v1/plans/4294967296"):
+        assert client.get(path, headers=auth(secret)).status_code == 404, path
+    assert client.post("/api/v1/items/4294967296/complete", headers=auth(secret), json={}).status_code == 404

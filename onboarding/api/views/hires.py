@@ -7,7 +7,7 @@ from onboarding.api.auth import api_user
 from onboarding.api.blueprint import bp, spec
 from onboarding.api.errors import ApiProblem
 from onboarding.api.idempotency import perform
-from onboarding.api.schemas import HireCreated, HireIn, HirePage, PageQuery
+from onboarding.api.schemas import MAX_ID, HireCreated, HireIn, HirePage, PageQuery
 from onboarding.api.schemas import Hire as HireModel
 from onboarding.api.views.common import body, next_cursor, query, require_admin, responses
 from onboarding.api.views.plans import plan_document
@@ -54,7 +54,9 @@ def list_hires():
 @spec.validate(resp=responses(200, HireModel, 404), tags=TAGS)
 def get_hire(hire_id: int):
     """One hire, with their newest plan this token may read."""
-    row = db.session.execute(_hires_stmt(api_user()).where(User.id == hire_id)).first()
+    row = None
+    if hire_id <= MAX_ID:
+        row = db.session.execute(_hires_stmt(api_user()).where(User.id == hire_id)).first()
     if row is None:
         raise ApiProblem(404)
     return _hire_json(row)
