@@ -17,6 +17,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MODEL_MODULES = (
     "onboarding.people.models", "onboarding.roles.models", "onboarding.plans.models", "onboarding.audit.models",
     "onboarding.org.models", "onboarding.outbox.models", "onboarding.reminders.models",
+    "onboarding.webhooks.models", "onboarding.api.models",
 )
 
 
@@ -51,6 +52,10 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_filters(app)
 
+    from onboarding import api
+
+    api.init_app(app)
+
     from onboarding.cli import register_commands
 
     register_commands(app)
@@ -68,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     their modules are imported before it is registered."""
     from onboarding.admin import views as _dashboard  # noqa: F401
     from onboarding.admin.blueprint import bp as admin_bp
+    from onboarding.api import pages as tokens
     from onboarding.insights import views as insights
     from onboarding.org import views as _holidays  # noqa: F401
     from onboarding.outbox import views as outbox
@@ -77,8 +83,9 @@ def _register_blueprints(app: Flask) -> None:
     from onboarding.plans.views import hire, manager, shared
     from onboarding.reminders import views as reminders
     from onboarding.roles import views as _roles  # noqa: F401
+    from onboarding.webhooks import views as _webhooks  # noqa: F401
 
-    for bp in (auth.bp, admin_bp, hire.bp, manager.bp, shared.bp, reminders.bp, outbox.bp, insights.bp):
+    for bp in (auth.bp, admin_bp, hire.bp, manager.bp, shared.bp, reminders.bp, outbox.bp, insights.bp, tokens.bp):
         app.register_blueprint(bp)
 
 

@@ -10,14 +10,16 @@ from flask.cli import FlaskGroup
 
 
 def register_commands(app: Flask) -> None:
+    from onboarding.api import cli as tokens
     from onboarding.demo import cli as demo
     from onboarding.insights import cli as insights
     from onboarding.people import cli as people
     from onboarding.plans import cli as plans
     from onboarding.reminders import cli as reminders
     from onboarding.roles import cli as roles
+    from onboarding.webhooks import cli as webhooks
 
-    for module in (roles, people, plans, demo, reminders, insights):
+    for module in (roles, people, plans, demo, reminders, insights, tokens, webhooks):
         module.register(app)
 
 

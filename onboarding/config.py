@@ -53,4 +53,12 @@ def load_config(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_PER_IP": 30,
         "LOGIN_WINDOW_SECONDS": 15 * 60,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # API: requests per token (a `limits` rate string) and where the counters live
+        "API_RATE_LIMIT": _env("API_RATE_LIMIT", "300/minute"),
+        "API_RATE_LIMIT_STORAGE_URI": _env("RATE_LIMIT_STORAGE_URI", "memory://"),
+        # Chat digests: Slack's Web API (a bot token with chat:write and users:read.email)
+        "SLACK_BOT_TOKEN": _env("SLACK_BOT_TOKEN"),
+        "SLACK_API_URL": (_env("SLACK_API_URL", "https://slack.com/api") or "").rstrip("/"),
+        # Outgoing HTTP (webhooks, chat): seconds to wait for an answer
+        "HTTP_TIMEOUT": float(_env("HTTP_TIMEOUT", "10") or 10),
     }

@@ -1,4 +1,8 @@
-"""The one place that records an event in the append-only audit log (and logs it)."""
+"""The one place that records an event in the append-only audit log (and logs it).
+
+It is also the one hook for outgoing webhooks: an event of a webhook type queues its deliveries
+in the same transaction (webhooks.operations.queue_deliveries).
+"""
 from __future__ import annotations
 
 import logging
@@ -8,6 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import insert
 
 from onboarding.audit.models import Event
+from onboarding.audit.types import WEBHOOK_TYPES
 from onboarding.extensions import db
 
 if TYPE_CHECKING:
@@ -25,6 +30,10 @@ def record_event(plan: Plan | None, kind: str, actor: User | None, now: datetime
                   created_at=now)
     db.session.add(event)
     logger.info("event %s plan=%s item=%s actor=%s", kind, event.plan_id, event.item_id, event.actor_id)
+    if kind in WEBHOOK_TYPES:
+        from onboarding.webhooks.operations import queue_deliveries
+
+        queue_deliveries(event, actor)
     return event
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, make_response, redirect, render_template, url_for
+from flask import Flask, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from onboarding.core.health import UNAVAILABLE_ERRORS, describe, is_read_only_error
@@ -24,6 +24,8 @@ NAV_LINKS = [
     ("admin.roles", "Role library", ("admin",)),
     ("admin.people", "People", ("admin",)),
     ("outbox.index", "Outbox", ("admin",)),
+    ("admin.webhooks", "Webhooks", ("admin",)),
+    ("admin.tokens", "API tokens", ("admin",)),
     ("mail.preferences", "Preferences", ("hire", "manager", "admin")),
 ]
 
@@ -51,6 +53,10 @@ def init_app(app: Flask) -> None:
 
 
 def _error_page(error):
+    if request.path.startswith("/api/"):  # an API client reads problem+json, not a page
+        from onboarding.api.errors import problem_for_exception
+
+        return problem_for_exception(error)
     code = getattr(error, "code", 500) or 500
     return render_template("errors/error.html", error=error, code=code), code
 

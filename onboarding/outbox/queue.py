@@ -67,16 +67,19 @@ class ClaimedMessage:
     attempts: int
     created_at: datetime
     last_error: str
+    channel: str = "email"
+    payload: dict | None = None
+    endpoint_id: int | None = None
 
 
 class ConnectionLost(Exception):
     pass
 
 
-def claim_batch(now: datetime, batch_size: int) -> list[ClaimedMessage]:
-    """Take up to `batch_size` due messages for this sender and commit the claim."""
+def claim_batch(now: datetime, batch_size: int, channel: str = "email") -> list[ClaimedMessage]:
+    """Take up to `batch_size` due messages of one channel for this sender and commit the claim."""
     table = OutboxMessage.__table__
-    due = (table.c.status == "queued", table.c.next_attempt_at <= now)
+    due = (table.c.status == "queued", table.c.next_attempt_at <= now, table.c.channel == channel)
     # A CTE, not `id IN (subquery LIMIT n)`: PostgreSQL may run such a subquery more than once
     # and so claim more rows than the limit.
     pick = select(table.c.id).where(*due).order_by(table.c.next_attempt_at, table.c.id).limit(batch_size)
@@ -88,7 +91,8 @@ def claim_batch(now: datetime, batch_size: int) -> list[ClaimedMessage]:
         .where(table.c.id == picked.c.id, *due)
         .values(next_attempt_at=now + LEASE)
         .returning(table.c.id, table.c.to_addr, table.c.subject, table.c.text_body, table.c.html_body,
-                   table.c.headers, table.c.attempts, table.c.created_at, table.c.last_error)
+                   table.c.headers, table.c.attempts, table.c.created_at, table.c.last_error, table.c.channel,
+                   table.c.payload, table.c.endpoint_id)
     ).all()
     db.session.commit()
     return sorted((ClaimedMessage(*row) for row in rows), key=lambda m: m.id)

@@ -33,13 +33,14 @@ OUTBOX_LIST_LIMIT = 100
 def index():
     """Queued, sent and failed mail with the reasons; failed messages can be retried."""
     counts = dict(db.session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        select(OutboxMessage.status, func.count()).where(OutboxMessage.channel != "webhook")
+        .group_by(OutboxMessage.status)
     ).all())
     lists = {}
     for status, order in (("failed", OutboxMessage.id.desc()), ("queued", OutboxMessage.next_attempt_at),
                           ("sent", OutboxMessage.sent_at.desc())):
         lists[status] = db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.status == status).order_by(order, OutboxMessage.id.desc())
+            select(OutboxMessage).where(OutboxMessage.status == status, OutboxMessage.channel != "webhook").order_by(order, OutboxMessage.id.desc())
             .limit(OUTBOX_LIST_LIMIT)
         ).all()
     return render_template(

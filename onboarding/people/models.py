@@ -42,6 +42,10 @@ class User(UserMixin, Base):
     #: bumped to revoke every unsubscribe link sent so far
     unsubscribe_version: Mapped[int] = mapped_column(Integer, default=1)
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: where digests go: "email", "slack", "teams", comma-separated (one or several)
+    digest_channels: Mapped[str] = mapped_column(String(50), default="email", server_default="email")
+    #: the person's Microsoft Teams incoming-webhook or Workflows URL, for digests in Teams
+    teams_webhook_url: Mapped[str] = mapped_column(String(2000), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     manager: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[manager_id])
@@ -66,7 +70,7 @@ class User(UserMixin, Base):
 
 
 class ApiToken(Base):
-    """A bearer token for the JSON API; only its SHA-256 is stored."""
+    """A bearer token for the JSON API; only its SHA-256 is stored (the token is shown once)."""
 
     __tablename__ = "api_tokens"
 
@@ -74,7 +78,11 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the token's first characters, to tell tokens apart on a page without revealing them
+    prefix: Mapped[str] = mapped_column(String(16), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the token stops working at this moment (empty: never)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

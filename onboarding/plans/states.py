@@ -19,6 +19,7 @@ from onboarding.plans.checks import (
     begin_change,
     check_version,
 )
+from onboarding.plans.completion import record_if_completed
 from onboarding.plans.derivation import derived_state
 from onboarding.plans.models import Plan, PlanItem
 from onboarding.plans.reading import children_map
@@ -127,6 +128,7 @@ def sign_off_item(item: PlanItem, manager: User, now: datetime, *, expected_vers
     for leaf in done:
         _sign_off_leaf(leaf, manager, now)
     refresh_parents(item.plan, done, manager, now)
+    record_if_completed(item.plan, manager, now)
     db.session.flush()
     return len(done)
 
@@ -160,6 +162,7 @@ def sign_off_phase(plan: Plan, phase_key: str, manager: User, now: datetime) -> 
     for item in done:
         _sign_off_leaf(item, manager, now)
     refresh_parents(plan, done, manager, now)
+    record_if_completed(plan, manager, now)
     db.session.flush()
     return len(done)
 
@@ -181,5 +184,6 @@ def waive_item(item: PlanItem, actor: User, reason: str, now: datetime, *, expec
         leaf.state, leaf.waived_reason = "waived", reason
         record_event(item.plan, EventType.ITEM_WAIVED, actor, now, item=leaf, old=old, new={"state": "waived", "reason": reason})
     refresh_parents(item.plan, targets, actor, now)
+    record_if_completed(item.plan, actor, now)
     db.session.flush()
     return len(targets)

@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from onboarding.extensions import db
 from onboarding.outbox.models import OutboxMessage
 from onboarding.people.models import User
-from onboarding.reminders.compose import DigestComposer
+from onboarding.reminders.compose import DIGEST_CHANNELS, DigestComposer
 from onboarding.reminders.content import (
     ADMIN,
     PERSON,
@@ -95,7 +95,7 @@ def build_digests(
 def _candidates(after_id: int, limit: int):
     return (
         select(User.id, User.email, User.name, User.role, User.timezone, User.digest_cadence, User.digest_hour,
-               User.unsubscribe_version)
+               User.unsubscribe_version, User.digest_channels, User.teams_webhook_url)
         .where(User.id > after_id, User.is_active_account.is_(True), User.digest_cadence.in_(("daily", "weekly")))
         .order_by(User.id)
         .limit(limit)
@@ -149,11 +149,12 @@ class _Run:
         for content in due:
             if content.kind == ADMIN:
                 content.admin = self.admin_report(content.today)
-        composed = {c.key: self.composer.compose(c) for c in due if not c.is_empty}
+        composed = {c.key: self.composer.compose_all(c) for c in due if not c.is_empty}
         if self.dry_run:
-            for message in composed.values():
-                if self.on_message:
-                    self.on_message(message)
+            for messages in composed.values():
+                for message in messages:
+                    if self.on_message:
+                        self.on_message(message)
             self.queued += len(composed)
             self.empty += len(due) - len(composed)
             return
@@ -199,20 +200,28 @@ def _claim_and_queue(due: list[DigestContent], composed: dict, now: datetime) ->
     ).all()
     claimed = {(user_id, kind): digest_id for digest_id, user_id, kind in inserted if (user_id, kind) in composed}
     links = []
-    # One multi-row INSERT per kind: a person appears at most once per kind in a batch, so the
-    # returned user ids tell which message belongs to which claim (SQLite cannot return rows in
-    # parameter order from a single multi-row INSERT).
+    linked: set[tuple[int, str]] = set()
+    # One multi-row INSERT per kind and channel: a person appears at most once per kind and channel
+    # in a batch, so the returned user ids tell which message belongs to which claim (SQLite cannot
+    # return rows in parameter order from a single multi-row INSERT). The claim links to its first
+    # message (the email when the person gets one); every channel's message is queued with it.
     for kind in (PERSON, ADMIN):
-        rows = [
-            {**message, "status": "queued", "attempts": 0, "next_attempt_at": now, "last_error": "", "created_at": now}
-            for (user_id, message_kind), message in composed.items()
-            if message_kind == kind and (user_id, kind) in claimed
-        ]
-        if rows:
+        for channel in DIGEST_CHANNELS:
+            rows = [
+                {**message, "status": "queued", "attempts": 0, "next_attempt_at": now, "last_error": "",
+                 "created_at": now}
+                for (user_id, message_kind), messages in composed.items()
+                if message_kind == kind and (user_id, kind) in claimed
+                for message in messages if message["channel"] == channel
+            ]
+            if not rows:
+                continue
             for message_id, user_id in db.session.execute(
                 insert(outbox).returning(outbox.c.id, outbox.c.user_id), rows
             ):
-                links.append({"digest_id": claimed[(user_id, kind)], "msg_id": message_id})
+                if (user_id, kind) not in linked:
+                    linked.add((user_id, kind))
+                    links.append({"digest_id": claimed[(user_id, kind)], "msg_id": message_id})
     if not links:
         return 0, len(inserted)
     db.session.execute(

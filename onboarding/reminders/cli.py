@@ -64,13 +64,16 @@ def send(now_text, dry_run):
                    f"{waiting} message(s) already queued would be delivered. Nothing was written or sent.")
         return
     built = build_digests(now)
+    sent = deliver_outbox(now)  # chat and webhooks go even without SMTP
     if not smtp_configured():
         waiting = db.session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "queued"))
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "queued",
+                                                                 OutboxMessage.channel == "email"))
+        if sent:
+            click.echo(f"Delivered {sent} chat message(s) and webhook(s).")
         click.echo(f"Queued {built} digest(s). No SMTP server configured (ONBOARDING_SMTP_HOST): "
                    f"{waiting} message(s) wait in the outbox.")
         return
-    sent = deliver_outbox(now)
     click.echo(f"Queued {built} digest(s); delivered {sent} message(s).")
 
 

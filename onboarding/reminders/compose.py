@@ -11,6 +11,8 @@ from flask import Flask, current_app
 
 from onboarding.core.formatting import nice_date
 from onboarding.outbox.channels.email import sender_domain
+from onboarding.outbox.channels.slack import digest_blocks
+from onboarding.outbox.channels.teams import digest_card
 from onboarding.reminders.content import (
     ADMIN,
     ADMIN_OVERDUE_DAYS,
@@ -18,6 +20,18 @@ from onboarding.reminders.content import (
     DigestContent,
 )
 from onboarding.reminders.tokens import unsubscribe_tokens
+
+#: where a digest can go, in the order its messages are queued
+DIGEST_CHANNELS = ("email", "slack", "teams")
+
+
+def chosen_channels(recipient) -> list[str]:
+    """The person's digest channels that can reach them; email when none can (nothing is lost)."""
+    chosen = [c for c in DIGEST_CHANNELS if c in (recipient.channels or "").split(",")]
+    if "teams" in chosen and not recipient.teams_url:
+        chosen.remove("teams")
+    return chosen or ["email"]
+
 
 #: entries shown per list in a digest; the rest is counted ("and 4 more")
 LIST_LIMIT = 15
@@ -241,9 +255,26 @@ class DigestComposer:
         }
         return {
             "user_id": r.id,
+            "channel": "email",
             "to_addr": r.email,
             "subject": subject_for(c),
             "text_body": self.text_template.render(context),
             "html_body": self.html_template.render(context),
             "headers": headers,
         }
+
+    def compose_all(self, c: DigestContent) -> list[dict]:
+        """The digest's message on each channel the person chose: the same content, laid out for each."""
+        channels = chosen_channels(c.recipient)
+        email = self.compose(c)
+        messages = [email] if "email" in channels else []
+        if "slack" in channels or "teams" in channels:
+            summary, groups = ", ".join(summary_parts(c)), layout(c, self.urls)
+            chat = {**email, "html_body": "", "headers": {}}
+            if "slack" in channels:
+                messages.append({**chat, "channel": "slack", "payload": {
+                    "text": email["subject"], "blocks": digest_blocks(summary, groups, self.urls["preferences"])}})
+            if "teams" in channels:
+                messages.append({**chat, "channel": "teams", "to_addr": c.recipient.teams_url,
+                                 "payload": digest_card(summary, groups, self.urls["preferences"])})
+        return messages

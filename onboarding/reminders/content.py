@@ -38,6 +38,9 @@ class Recipient:
     cadence: str
     hour: int
     unsubscribe_version: int
+    #: where the digest goes: "email", "slack", "teams", comma-separated
+    channels: str = "email"
+    teams_url: str = ""
 
 
 @dataclass

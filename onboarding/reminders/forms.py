@@ -5,8 +5,9 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SubmitField
-from wtforms.validators import InputRequired
+from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from onboarding.core.forms import choices
 
@@ -43,3 +44,11 @@ class CalendarLinkForm(FlaskForm):
     submit = SubmitField("Make a new calendar link")
 
 
+
+
+class ChannelsForm(FlaskForm):
+    channels = SelectMultipleField("Send my digest by", choices=choices([("email", "Email"), ("slack", "Slack"),
+                                                                         ("teams", "Microsoft Teams")]),
+                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    teams_url = StringField("Teams incoming-webhook or Workflows URL", validators=[Length(max=2000)])
+    submit = SubmitField("Save where digests go")

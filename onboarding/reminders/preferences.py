@@ -31,6 +31,27 @@ def update_preferences(user: User, *, timezone: str, cadence: str, send_hour: in
     logger.info("digest preferences of %s: %s at %02d:00 %s", user.email, cadence, send_hour, timezone)
 
 
+DIGEST_CHANNEL_NAMES = {"email": "Email", "slack": "Slack", "teams": "Microsoft Teams"}
+
+
+def update_channels(user: User, *, channels, teams_url: str) -> None:
+    """Where digests go: email, Slack, Microsoft Teams, one or several (Teams needs the person's webhook URL)."""
+    from onboarding.webhooks.operations import check_url
+
+    chosen = [c for c in DIGEST_CHANNEL_NAMES if c in set(channels or [])]
+    if len(chosen) != len(set(channels or [])):
+        raise ServiceError(f"digests go by {', '.join(DIGEST_CHANNEL_NAMES)}: nothing else")
+    if not chosen:
+        raise ServiceError("choose at least one place for your digests")
+    teams_url = (teams_url or "").strip()
+    if teams_url:
+        teams_url = check_url(teams_url).replace("webhook URL", "Teams URL")
+    if "teams" in chosen and not teams_url:
+        raise ServiceError("give your Teams incoming-webhook or Workflows URL to get digests in Teams")
+    user.digest_channels, user.teams_webhook_url = ",".join(chosen), teams_url
+    logger.info("digest channels of %s: %s", user.email, user.digest_channels)
+
+
 def unsubscribe(user: User) -> bool:
     """Stop every digest to this person; returns False if they had already stopped them."""
     if user.digest_cadence == "off":

@@ -194,7 +194,7 @@ def failed_mail() -> tuple[list[FailedLine], int]:
     rows = db.session.execute(
         select(OutboxMessage.to_addr, OutboxMessage.subject, OutboxMessage.last_error, OutboxMessage.created_at,
                func.count().over())
-        .where(OutboxMessage.status == "failed")
+        .where(OutboxMessage.status == "failed", OutboxMessage.channel != "webhook")  # webhooks: their own page
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
         .limit(ADMIN_LIST_LIMIT)
     ).all()

@@ -15,12 +15,15 @@ from flask import (
 from flask_login import current_user, login_required
 
 from onboarding.core import clock
+from onboarding.core.errors import ServiceError
+from onboarding.core.forms import ConfirmForm
 from onboarding.core.web import run_action
-from onboarding.extensions import csrf
+from onboarding.extensions import csrf, db
 from onboarding.reminders.calendar import build_calendar
 from onboarding.reminders.compose import Links
 from onboarding.reminders.forms import (
     CalendarLinkForm,
+    ChannelsForm,
     PreferencesForm,
     choice_values,
     choices,
@@ -28,6 +31,7 @@ from onboarding.reminders.forms import (
 )
 from onboarding.reminders.preferences import (
     regenerate_calendar_token,
+    update_channels,
     update_preferences,
 )
 from onboarding.reminders.preferences import unsubscribe as stop_digests
@@ -70,9 +74,43 @@ def preferences():
         form.timezone.data, form.cadence.data = user.timezone, user.digest_cadence
         form.send_hour.data = user.digest_hour
     status = 400 if form.is_submitted() and form.errors else 200
+    return _render_preferences(user, form, status)
+
+
+def _render_preferences(user, form, status: int = 200, channels_form: ChannelsForm | None = None):
+    from onboarding.api.pages import TokenForm
+    from onboarding.people.tokens import tokens_of
+
     feed_url = Links(current_app).url("mail.calendar_feed", token=calendar_feed_token(user))
+    channels_form = channels_form or ChannelsForm(formdata=None, channels=user.digest_channels.split(","),
+                                                  teams_url=user.teams_webhook_url)
     return render_template("mail/preferences.html", form=form, calendar_form=CalendarLinkForm(),
-                           feed_url=feed_url), status
+                           feed_url=feed_url, channels_form=channels_form, tokens=tokens_of(user),
+                           token_form=TokenForm(formdata=None), confirm=ConfirmForm(), now=clock.now()), status
+
+
+@bp.post("/preferences/channels")
+@login_required
+def channels():
+    """Where digests go: email, Slack, Microsoft Teams (one or several)."""
+    user = current_user._get_current_object()
+    form = ChannelsForm()
+    problem = None
+    if form.validate():
+        try:
+            update_channels(user, channels=form.channels.data, teams_url=form.teams_url.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            problem = str(exc)
+        else:
+            db.session.commit()
+            flash("Your digests go by " + ", ".join(form.channels.data).replace("teams", "Teams").replace(
+                "slack", "Slack").replace("email", "email") + ".", "success")
+            return redirect(url_for("mail.preferences") + "#channels")
+    form.teams_url.errors = list(form.teams_url.errors) + [problem or "Check the choices."]
+    prefs = PreferencesForm(formdata=None, timezone=user.timezone, cadence=user.digest_cadence,
+                            send_hour=user.digest_hour)
+    return _render_preferences(user, prefs, 400, channels_form=form)
 
 
 @bp.post("/preferences/calendar")

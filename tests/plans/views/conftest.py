@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 from onboarding.audit.models import Event
 from onboarding.extensions import db
 from onboarding.org.models import Holiday, OrgSettings
-from onboarding.people.models import User
+from onboarding.outbox.models import OutboxMessage
+from onboarding.people.models import ApiToken, User
 from onboarding.plans.models import CheckIn, Comment, Plan, PlanItem
+from onboarding.webhooks.models import WebhookEndpoint
 from tests.conftest import NOW
 
 
@@ -96,6 +98,10 @@ def snapshot() -> dict:
         "users": rows(select(User.id, User.email, User.role, User.manager_id).order_by(User.id)),
         "holidays": rows(select(Holiday.id, Holiday.on, Holiday.name).order_by(Holiday.id)),
         "settings": rows(select(OrgSettings.id, OrgSettings.is_working_days_only)),
+        "tokens": rows(select(ApiToken.id, ApiToken.user_id, ApiToken.revoked_at).order_by(ApiToken.id)),
+        "webhooks": rows(select(WebhookEndpoint.id, WebhookEndpoint.url, WebhookEndpoint.is_active)
+                         .order_by(WebhookEndpoint.id)),
+        "outbox": rows(select(OutboxMessage.id, OutboxMessage.status).order_by(OutboxMessage.id)),
     }
 
 

@@ -11,12 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from onboarding.extensions import db
 from onboarding.org.models import Holiday
+from onboarding.outbox.models import OutboxMessage
+from onboarding.people.models import ApiToken
+from onboarding.people.tokens import create_token
 from onboarding.plans.states import complete_item
 from onboarding.roles.operations import import_role
+from onboarding.webhooks.models import WebhookEndpoint
+from onboarding.webhooks.operations import add_endpoint
 from tests.conftest import NOW, sample_role
 from tests.plans.views.conftest import (
     CHILD_1,
@@ -34,7 +39,7 @@ ACTORS = ("anon", "hire_a", "hire_b", "manager_a", "manager_b", "buddy", "admin"
 #: the modules whose routes this matrix must cover, every one of them
 MODULES = {"onboarding.plans.views.hire", "onboarding.plans.views.manager", "onboarding.plans.views.shared",
            "onboarding.plans.views.admin", "onboarding.people.views", "onboarding.org.views",
-           "onboarding.insights.views"}
+           "onboarding.insights.views", "onboarding.webhooks.views", "onboarding.api.pages"}
 
 
 @dataclass
@@ -133,6 +138,19 @@ ROUTES = [
           lambda c: {"manager_email": "mara@example.com", "buddy_email": ""}),
     Route("admin.plan_upgrade", "POST", lambda c: f"/admin/plans/{c.plan_a.id}/upgrade", admins("POST"),
           lambda c: {"version": 2}),
+    # --- integrations: webhooks (admins), API tokens (one's own; admins: everyone's) ---
+    Route("admin.webhooks", "GET", lambda c: "/admin/webhooks", admins("GET")),
+    Route("admin.webhooks", "POST", lambda c: "/admin/webhooks", {"admin": 200, "*": 403},
+          lambda c: {"url": "http://127.0.0.1:9/hook", "events": ["item.completed"]}),
+    Route("admin.webhook_active", "POST", lambda c: f"/admin/webhooks/{c.endpoint_id}/active", admins("POST")),
+    Route("admin.webhook_retry", "POST", lambda c: f"/admin/webhooks/deliveries/{c.failed_delivery_id}/retry",
+          admins("POST")),
+    Route("tokens.create_own", "POST", lambda c: "/preferences/tokens", {"*": 200}, lambda c: {"name": "Script"}),
+    Route("tokens.revoke_own", "POST", lambda c: f"/preferences/tokens/{c.token_id}/revoke", {"hire_a": 302, "*": 404}),
+    Route("admin.tokens", "GET", lambda c: "/admin/tokens", admins("GET")),
+    Route("admin.tokens", "POST", lambda c: "/admin/tokens", {"admin": 200, "*": 403},
+          lambda c: {"email": "mara@example.com", "name": "HRIS"}),
+    Route("admin.token_revoke", "POST", lambda c: f"/admin/tokens/{c.token_id}/revoke", admins("POST")),
 ]
 
 
@@ -143,6 +161,9 @@ class Context:
         self.org = org
         self.plan_a, self.plan_b = org.plan_a, org.plan_b
         self.holiday = db.session.scalars(select(Holiday)).first()
+        self.endpoint_id = db.session.scalar(select(WebhookEndpoint.id))
+        self.failed_delivery_id = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "failed"))
+        self.token_id = db.session.scalar(select(ApiToken.id))
 
     @property
     def items(self):
@@ -163,6 +184,14 @@ def matrix_org(org):
     changed["phases"][2]["milestones"].append({"text": "Run a customer webinar.", "children": []})
     import_role(changed, now=NOW)
     db.session.add(Holiday(on=NOW.date().replace(month=5, day=1), name="Labour Day"))
+    db.session.commit()
+    create_token(org.hire_a, "hire A's script", now=NOW)
+    endpoint_id = add_endpoint("http://127.0.0.1:9/hook", ["item.completed"], actor=None, now=NOW).id
+    db.session.commit()
+    complete_item(item_by_text(org.plan_a, DAY_90), org.hire_a, now=NOW)
+    db.session.commit()
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.endpoint_id == endpoint_id)
+                       .values(status="failed", last_error="HTTP 410 Gone"))
     db.session.commit()
     return org
 

@@ -1,0 +1,33 @@
+"""What the resource modules share: the validated body and query, error responses for the document."""
+from __future__ import annotations
+
+from flask import request
+from spectree import Response
+
+from onboarding.api.errors import ApiProblem
+from onboarding.api.schemas import Problem
+
+
+def body():
+    """The request body as its validated model."""
+    return request.context.json
+
+
+def query():
+    return request.context.query
+
+
+def responses(ok_status: int, ok_model, *errors: int) -> Response:
+    """The answers an operation documents: its success and the problems it can answer (401 and 429 always)."""
+    codes = {401, 429, *errors}
+    return Response(**{f"HTTP_{ok_status}": ok_model}, **{f"HTTP_{code}": Problem for code in sorted(codes)})
+
+
+def require_admin(user) -> None:
+    if not user.is_admin:
+        raise ApiProblem(403, "Only an admin's token may do this.")
+
+
+def next_cursor(rows: list, limit: int, key=lambda row: row.id) -> str | None:
+    """The page's cursor: the last id, when the page is full (there may be more)."""
+    return str(key(rows[limit - 1])) if len(rows) > limit else None
