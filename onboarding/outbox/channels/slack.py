@@ -78,12 +78,13 @@ def _call(http: httpx.Client, method: str, **fields) -> dict:
 
 def send_batch(batch: list[ClaimedMessage], now: datetime) -> tuple[int, bool]:
     """Post each claimed digest to its person's direct messages; returns (sent, Slack reachable)."""
-    outcomes = Outcomes()
+    outcomes = Outcomes(batch, now)
     people: dict[str, str] = {}
     sent = 0
     try:
         with client() as http:
             for index, message in enumerate(batch):
+                outcomes.record()  # the previous outcome is committed before the next send
                 try:
                     if message.to_addr not in people:
                         found = _call(http, "users.lookupByEmail", email=message.to_addr)
@@ -108,5 +109,5 @@ def send_batch(batch: list[ClaimedMessage], now: datetime) -> tuple[int, bool]:
                              last_error="", sent_at=now)
                 sent += 1
     finally:
-        outcomes.flush()
+        outcomes.close()
     return sent, True

@@ -47,12 +47,13 @@ def digest_card(summary: str, groups, footer_url: str) -> dict:
 
 def send_batch(batch: list[ClaimedMessage], now: datetime) -> tuple[int, bool]:
     """Post each claimed card to its URL; an unreachable host is not tried again in this batch."""
-    outcomes = Outcomes()
+    outcomes = Outcomes(batch, now)
     unreachable: dict[str, str] = {}
     sent = 0
     try:
         with client() as http:
             for message in batch:
+                outcomes.record()  # the previous outcome is committed before the next send
                 host = httpx.URL(message.to_addr).host
                 if host in unreachable:
                     retry_later(outcomes, message, now, unreachable[host], give_up_allowed=True)
@@ -74,5 +75,5 @@ def send_batch(batch: list[ClaimedMessage], now: datetime) -> tuple[int, bool]:
                     outcomes.add(message, status="failed", attempts=message.attempts + 1, next_attempt_at=now,
                                  last_error=answer)
     finally:
-        outcomes.flush()
+        outcomes.close()
     return sent, True

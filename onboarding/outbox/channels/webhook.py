@@ -41,12 +41,13 @@ def send_batch(batch: list[ClaimedMessage], now: datetime) -> tuple[int, bool]:
     """Deliver a claimed batch; an endpoint that does not answer is not tried again in this batch."""
     secrets = dict(db.session.execute(select(WebhookEndpoint.id, WebhookEndpoint.secret).where(
         WebhookEndpoint.id.in_({m.endpoint_id for m in batch}))).all())
-    outcomes = Outcomes()
+    outcomes = Outcomes(batch, now)
     unreachable: dict[int, str] = {}
     sent = 0
     try:
         with client() as http:
             for message in batch:
+                outcomes.record()  # the previous outcome is committed before the next send
                 secret = secrets.get(message.endpoint_id)
                 if secret is None:  # the endpoint was deleted after the claim
                     outcomes.add(message, status="failed", attempts=message.attempts, next_attempt_at=now,
@@ -74,5 +75,5 @@ def send_batch(batch: list[ClaimedMessage], now: datetime) -> tuple[int, bool]:
                                  last_error=answer)
                     logger.warning("webhook %s to %s refused: %s", message.id, message.to_addr, answer)
     finally:
-        outcomes.flush()
+        outcomes.close()
     return sent, True
