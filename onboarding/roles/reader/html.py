@@ -2,16 +2,16 @@
 to blocks: furniture, hidden elements and advertising left out.
 
 lexbor (through selectolax) builds the tree the way a browser does (implied end tags, misnested
-markup, entities), and the reader works on lexbor's own nodes: page furniture is cut out of the
-tree first (tag names at C level, class/id/style/role words per element that has them), then the
-walk goes block by block, and a block with no block inside it (most list items, paragraphs,
-headings, table cells) takes its text from lexbor in one call. The Python work is per block,
-not per node, which is what keeps a 5 MB page within a few times lexbor's own parse.
+markup, entities), and the reader walks lexbor's own nodes block by block. A block whose markup
+holds nothing but plain inline formatting (most list items, paragraphs, headings and table
+cells: lexbor's serialization of it, checked by one regular expression, says so) takes its text
+from lexbor in one call; only a block with furniture, attributes, line breaks or blocks inside
+is walked node by node. The Python work is per block, not per node, which keeps a 5 MB page
+within a few times lexbor's own parse.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -25,9 +25,6 @@ _BLOCK = frozenset(
     figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav ol p
     pre section summary table tbody td tfoot th thead tr ul""".split()
 )
-#: Elements whose direct children are rows or items: their own has-a-block mark is never asked,
-#: so the blocks directly inside them need not mark anything (a list's items, a table's rows).
-_STRUCTURAL = ("ul", "ol", "menu", "dl", "table", "thead", "tbody", "tfoot", "tr")
 _PARAGRAPH_LIKE = frozenset({"p", "pre", "dt", "dd", "figcaption", "caption", "address", "summary"})
 #: Page furniture: never part of a blueprint, wherever it sits.
 _SKIP = frozenset(
@@ -48,14 +45,6 @@ _CONTENT_CLASSES = frozenset(
     """entry-content post-content article-content article-body post-body single-content
     td-post-content post-entry""".split()
 )
-#: The elements that can hold the article: never cut out, even with a furniture-like class
-#: (WordPress gives <body> classes such as "no-sidebar"), only left out where they are not it.
-_ROOT_TAGS = frozenset({"html", "body", "article", "main"})
-_SPECIAL = ", ".join([
-    f":not({', '.join(_STRUCTURAL)}) > :is({', '.join(sorted(_BLOCK))})",
-    "br", "h1", "title", "article", "main", "body", *sorted(_SKIP | {"xmp"}),
-    "[class]", "[id]", "[style]", "[role]", "[hidden]", "[aria-hidden]",
-])
 _ATTR_WORD = re.compile(r"[\s_\-]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 #: Inline elements that, without attributes, carry nothing but their text.
@@ -64,6 +53,20 @@ _TRANSPARENT = frozenset(
 )
 _BR = "\x00"  # stands for <br> in extracted text (NUL cannot occur: such files are refused)
 _MAX_DEPTH = 200
+
+# In lexbor's serialization of an element (lowercase names, quoted attributes, every element
+# closed), a tag other than these means its text is not simply lexbor's text: a block, a
+# <br>, furniture, or attributes that could make an element furniture. Closing tags, comments
+# (not text), images (no text) and links with only an address are plain.
+_PLAIN_TAGS = ["/", "!--", "strong>", "em>", "b>", "i>", 'a href="[^"]*">', "span>", "code>", "img[^>]*>",
+               "wbr>", *(f"{tag}>" for tag in sorted(_TRANSPARENT - {"strong", "em", "b", "i", "code"}))]
+_NOT_PLAIN = re.compile("<(?!" + "|".join(_PLAIN_TAGS) + ")")
+_NOT_PLAIN_LIST = re.compile("<(?!li>|" + "|".join(_PLAIN_TAGS) + ")")
+_HOLDS_BLOCK = re.compile("<(?:" + "|".join(sorted(_BLOCK)) + r")[\s/>]")
+#: In a list's markup: something other than an item directly inside the list (text, or an
+#: element that is not <li>), after the list's start tag or after an item.
+_OUTSIDE_FIRST_ITEM = re.compile(r"<[^>]*>\s*(?:[^\s<]|<(?!li>|/))")
+_OUTSIDE_ITEMS = re.compile(r"</li>\s*(?:[^\s<]|<(?!li>|/))")
 
 
 def _is_noise(tag: str, attrs: dict[str, str | None]) -> bool:
@@ -86,186 +89,52 @@ def _is_noise(tag: str, attrs: dict[str, str | None]) -> bool:
     return False
 
 
-def _is_content_wrapper(attrs: dict[str, str | None]) -> bool:
-    classes = attrs.get("class")
-    return bool(classes) and not _CONTENT_CLASSES.isdisjoint(classes.lower().split())
-
-
 def _is_element(tag: str) -> bool:
     return not tag.startswith(("-", "!", "#", "_"))  # text, comments, the doctype
 
 
-class _Page:
-    """The parsed page, with its furniture cut out and the marks the walk needs.
-
-    One CSS query finds, in document order, every element the walk has to know about before it
-    starts: blocks that are not simply the items of a list or the rows of a table, <br>,
-    furniture tags, elements with attributes (which may be furniture or the content wrapper),
-    and the title and article candidates. Everything else is inline text for lexbor to read.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.parsed = LexborHTMLParser(text)
-        self.root = self.parsed.root
-        #: mem_ids of elements left out but kept in the tree (a noisy <body> or <article>).
-        self.skipped: set[int] = set()
-        #: mem_ids of elements with something inside that plain text would get wrong: a block,
-        #: a <br>, furniture, an element with attributes (the walk looks at those one by one).
-        self.special: set[int] = set()
-        self.titles: list[str] = []
-        self.candidates: dict[str, list[LexborNode]] = {"wrapper": [], "article": [], "main": [], "body": []}
-        if self.root is not None:
-            self._prepare(self.root)
-
-    def _prepare(self, root: LexborNode) -> None:
-        special = self.special
-        found: list[LexborNode] = []
-        last = None
-        for node in root.css(_SPECIAL):
-            mem_id = node.mem_id
-            if mem_id == last:
-                continue  # matched by two parts of the selector
-            last = mem_id
-            found.append(node)
-            parent = node.parent
-            while parent is not None:
-                parent_id = parent.mem_id
-                if parent_id in special:
-                    break
-                special.add(parent_id)
-                parent = parent.parent
-        self.titles = _title_candidates(n for n in found if n.tag in ("h1", "title"))
-        doomed: list[LexborNode] = []
-        doomed_ids: set[int] = set()
-        candidates = self.candidates
-        for node in found:
-            tag = node.tag
-            if tag == "br":
-                continue
-            attrs = node.attributes
-            role_main = attrs.get("role") == "main" if attrs else False
-            wrapper = bool(attrs) and _is_content_wrapper(attrs)
-            if _is_noise(tag, attrs):
-                if tag in _ROOT_TAGS or wrapper or role_main:
-                    self.skipped.add(node.mem_id)
-                else:
-                    doomed.append(node)
-                    doomed_ids.add(node.mem_id)
-                    continue
-            if wrapper:
-                candidates["wrapper"].append(node)
-            elif tag in ("article", "body"):
-                candidates[tag].append(node)
-            if tag == "main" or (role_main and not wrapper):
-                candidates["main"].append(node)
-        if doomed:
-            for kind, nodes in candidates.items():
-                candidates[kind] = [n for n in nodes if not _inside(n, doomed_ids)]
-        # Last to first, so an element is changed before the one around it is cut out.
-        for node in reversed(found):
-            if node.tag == "br":
-                node.replace_with(_BR)
-            elif node.mem_id in doomed_ids:
-                node.decompose()
-
-    def content_root(self) -> LexborNode | None:
-        """The element holding the article: WordPress entry-content, <article>, <main>, or <body>."""
-        for kind in ("wrapper", "article", "main", "body"):
-            candidates = self.candidates[kind]
-            if len(candidates) == 1:
-                return candidates[0]
-            if candidates:  # several: the one with the article text
-                return max(candidates, key=lambda node: len(node.text(deep=True, strip=True)))
-        return self.root
+def _ancestors(node: LexborNode) -> set[str]:
+    tags = set()
+    parent = node.parent
+    while parent is not None:
+        tags.add(parent.tag)
+        parent = parent.parent
+    return tags
 
 
-def _inside(node: LexborNode, ids: set[int]) -> bool:
-    while node is not None:
-        if node.mem_id in ids:
-            return True
-        node = node.parent
-    return False
-
-
-def _title_candidates(nodes: Iterator[LexborNode]) -> list[str]:
-    """Title candidates of a page: <h1> in the article first, then other <h1>, then <title>."""
-    scoped_h1, other_h1, titles = [], [], []
-    for node in nodes:
-        opened = set()
-        parent = node.parent
-        while parent is not None:
-            opened.add(parent.tag)
-            parent = parent.parent
-        if not opened.isdisjoint(_OPAQUE):
-            continue
-        scoped = not opened.isdisjoint(("article", "main"))
-        # A site's logo is often an <h1> in the page header; an <svg> has <title>s too.
-        if not opened.isdisjoint(("nav", "footer", "aside", "svg")) or ("header" in opened and not scoped):
-            continue
-        if node.tag == "title":
-            titles.append(clean_text("".join(c.text_content or "" for c in node.iter(include_text=True)
-                                             if c.tag == "-text")))
-        else:
-            parts: list[str] = []
-            _title_text(node, parts, 0)
-            (scoped_h1 if scoped else other_h1).append(clean_text("".join(parts).replace(_BR, " ")))
-    return [t for t in dict.fromkeys(scoped_h1 + other_h1 + titles) if t]
-
-
-def _title_text(node: LexborNode, parts: list[str], depth: int) -> None:
-    """A heading's text before the furniture is cut: furniture inside it is checked here."""
-    for child in node.iter(include_text=True):
-        tag = child.tag
-        if tag == "-text":
-            parts.append(child.text_content or "")
-        elif tag == "br":
-            parts.append(_BR)
-        elif not _is_element(tag) or tag == "img" or _is_noise(tag, child.attributes) or tag in _OPAQUE:
-            continue
-        elif depth > _MAX_DEPTH:
-            parts.append(child.text(deep=True))
-        elif tag in _BLOCK:
-            parts.append(" ")
-            _title_text(child, parts, depth + 1)
-            parts.append(" ")
-        else:
-            _title_text(child, parts, depth + 1)
+def _plain_items(node: LexborNode) -> list[Item]:
+    """The items of a list of plain items (the common case): one lexbor text call per item,
+    and their spaces cleaned up together (`_BR`, a NUL no document holds, between them)."""
+    text = _BR.join([item.text_lexbor() for item in node.css("li")])
+    text = " ".join(text.split()).replace(" " + _BR, _BR).replace(_BR + " ", _BR)
+    return [Item(item) for item in text.split(_BR) if item]
 
 
 class _Extractor:
-    """Walks the page block by block and emits blocks."""
+    """Walks a page block by block and emits blocks."""
 
-    def __init__(self, page: _Page) -> None:
+    def __init__(self) -> None:
         self.blocks: list[Block] = []
-        self.skipped = page.skipped
-        self.holds_block = self.special = page.special
-
-    def _children(self, node: LexborNode) -> Iterator[LexborNode]:
-        """Child nodes, with inline formatting that holds blocks opened in place (its blocks
-        are then blocks of the parent, as in a browser's layout)."""
-        holds_block = self.holds_block
-        for child in node.iter(include_text=True):
-            if (child.tag in _TRANSPARENT and child.mem_id in holds_block
-                    and not child.attributes):
-                yield from self._children(child)
-            else:
-                yield child
 
     # -- text
 
-    def text(self, node: LexborNode, sink: list[LexborNode] | None = None, depth: int = 0) -> str:
+    def text(self, node: LexborNode, sink: list[LexborNode] | None = None, depth: int = 0,
+             html: str | None = None) -> str:
         """The text of an element (<br> kept as `_BR`); nested lists go to `sink`."""
-        if node.mem_id not in self.holds_block or depth > _MAX_DEPTH:
+        if depth > _MAX_DEPTH:
+            return node.text_lexbor()  # deeply nested markup is read as it is, not followed
+        if html is None:
+            html = node.html or ""
+        if _NOT_PLAIN.search(html, 1) is None:
             return node.text_lexbor()
-        return self._slow_text(node, sink, depth)
-
-    def _slow_text(self, node: LexborNode, sink: list[LexborNode] | None, depth: int) -> str:
         parts: list[str] = []
         for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
                 parts.append(child.text_content or "")
-            elif not _is_element(tag) or (self.skipped and child.mem_id in self.skipped):
+            elif tag == "br":
+                parts.append(_BR)
+            elif not _is_element(tag) or tag == "img" or _is_noise(tag, child.attributes):
                 continue
             elif sink is not None and tag in _LISTS:
                 sink.append(child)
@@ -276,28 +145,48 @@ class _Extractor:
                 parts.append(self.text(child, sink, depth + 1))
         return "".join(parts)
 
-    def line(self, node: LexborNode, sink: list[LexborNode] | None = None) -> str:
+    def line(self, node: LexborNode, sink: list[LexborNode] | None = None, html: str | None = None) -> str:
         """The text of an element as one clean line (<br> becomes a space)."""
-        return clean_text(self.text(node, sink).replace(_BR, " "))
+        return clean_text(self.text(node, sink, html=html).replace(_BR, " "))
 
     # -- blocks
 
     def container(self, node: LexborNode, depth: int = 0) -> None:
         inline: list[str] = []
-        holds_block = self.holds_block
-        for child in self._children(node):
+        # Inline formatting without attributes that holds blocks is opened in place: its
+        # blocks are blocks of this container, as a browser lays them out.
+        children = [node.iter(include_text=True)]
+        while children:
+            child = next(children[-1], None)
+            if child is None:
+                children.pop()
+                continue
             tag = child.tag
             if tag == "-text":
                 inline.append(child.text_content or "")
                 continue
-            if not _is_element(tag) or (self.skipped and child.mem_id in self.skipped):
+            if tag == "br":
+                inline.append(_BR)
                 continue
-            if tag not in _BLOCK and child.mem_id not in holds_block:
-                inline.append(self.text(child))
+            if not _is_element(tag):
                 continue
+            attrs = child.attributes
+            if _is_noise(tag, attrs):
+                continue
+            html = None
+            if tag not in _BLOCK or tag in _HEADINGS or tag in _PARAGRAPH_LIKE:
+                html = child.html or ""
+                holds_block = _HOLDS_BLOCK.search(html, 1) is not None
+                if tag not in _BLOCK:
+                    if not holds_block:
+                        inline.append(self.text(child, html=html))
+                        continue
+                    if not attrs and tag in _TRANSPARENT:
+                        children.append(child.iter(include_text=True))
+                        continue
             self._flush(inline)
             if tag in _HEADINGS:
-                text = self.line(child)
+                text = self.line(child, html=html)
                 if text:
                     self.blocks.append(Block("heading", text=text, level=_HEADINGS[tag]))
             elif tag in _LISTS:
@@ -308,9 +197,10 @@ class _Extractor:
                 rows = self.table_rows(child)
                 if rows:
                     self.blocks.append(Block("table", rows=rows))
-            elif depth > _MAX_DEPTH or (tag in _PARAGRAPH_LIKE and child.mem_id not in holds_block):
-                # Deeply nested markup is read as text rather than followed.
-                self._flush([self.text(child, depth=_MAX_DEPTH + 1 if depth > _MAX_DEPTH else 0)])
+            elif tag in _PARAGRAPH_LIKE and not holds_block:
+                self._flush([self.text(child, html=html)])
+            elif depth >= _MAX_DEPTH:
+                self._flush([self.text(child, depth=_MAX_DEPTH + 1)])
             elif tag != "hr":
                 self.container(child, depth + 1)
         self._flush(inline)
@@ -325,18 +215,20 @@ class _Extractor:
         inline.clear()
 
     def list_items(self, node: LexborNode) -> list[Item]:
-        items = self._leaf_items(node)
-        if items is not None:
-            return items
+        html = node.html or ""
+        if _NOT_PLAIN_LIST.search(html, 1) is None and "<!--" not in html and not (
+            _OUTSIDE_FIRST_ITEM.match(html) or _OUTSIDE_ITEMS.search(html)
+        ):
+            return _plain_items(node)
         items = []
         for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
-                text = clean_text((child.text_content or "").replace(_BR, " "))
+                text = clean_text(child.text_content or "")
                 if text:
                     items.append(Item(text))
                 continue
-            if not _is_element(tag) or (self.skipped and child.mem_id in self.skipped):
+            if tag == "br" or not _is_element(tag) or _is_noise(tag, child.attributes):
                 continue
             if tag == "li":
                 sink: list[LexborNode] = []
@@ -359,26 +251,6 @@ class _Extractor:
                     items.append(Item(text))
         return items
 
-    def _leaf_items(self, node: LexborNode) -> list[Item] | None:
-        """The items of a list none of whose items holds anything but inline text (the common
-        case), read with one lexbor call each; None when the list needs the full walk."""
-        special = self.special
-        items: list[Item] = []
-        texts: list[str] = []
-        for child in node.iter(include_text=False):
-            if child.tag != "li" or child.mem_id in special:
-                return None
-            text = child.text_lexbor()
-            texts.append(text)
-            text = " ".join(text.split())
-            if text:
-                items.append(Item(text))
-        # Text directly inside the list (not in an item) is an item too: when the list's text
-        # has more than its items' (spaces aside), it needs the full walk.
-        if "".join(node.text_lexbor().split()) != "".join("".join(texts).split()):
-            return None
-        return items
-
     def table_rows(self, table: LexborNode) -> list[list[str]]:
         rows: list[list[str]] = []
         pending = [table]
@@ -386,27 +258,100 @@ class _Extractor:
             node = pending.pop(0)
             for child in node.iter(include_text=False):
                 tag = child.tag
-                if self.skipped and child.mem_id in self.skipped:
+                if tag not in ("tr", "thead", "tbody", "tfoot") or _is_noise(tag, child.attributes):
                     continue
                 if tag == "tr":
-                    cells = [self.line(cell) for cell in child.iter(include_text=False)
-                             if cell.tag in ("td", "th") and not (self.skipped and cell.mem_id in self.skipped)]
+                    cells = [self.line(cell) for cell in child.iter(include_text=False) if cell.tag in ("td", "th")]
                     if any(cells):
                         rows.append(cells)
-                elif tag in ("thead", "tbody", "tfoot"):
+                else:
                     pending.append(child)
         return rows
+
+    def text_length(self, node: LexborNode) -> int:
+        """How much article text an element holds (furniture left out), to choose among several."""
+        return sum(map(len, self.text(node).split()))
+
+
+class _Page:
+    """What the reader looks for in a page before reading it: title and article candidates."""
+
+    def __init__(self, parsed: LexborHTMLParser) -> None:
+        self.titles: list[tuple[LexborNode, bool]] = []  # (<h1> or <title>, inside <article>/<main>)
+        self.wrappers: list[LexborNode] = []  # WordPress entry-content and similar
+        self.articles: list[LexborNode] = []
+        self.mains: list[LexborNode] = []
+        self.bodies: list[LexborNode] = []
+        root = parsed.root
+        last = None
+        for node in root.css("h1, title, article, main, body, [class], [role]") if root is not None else ():
+            if node.mem_id == last:
+                continue  # matched twice by the selector
+            last = node.mem_id
+            tag = node.tag
+            if tag in ("h1", "title"):
+                self._title(node)
+                continue
+            attrs = node.attributes
+            classes = attrs.get("class")
+            kinds = []
+            if tag == "article":
+                kinds.append(self.articles)
+            elif tag == "main":
+                kinds.append(self.mains)
+            elif tag == "body":
+                kinds.append(self.bodies)
+            if classes and not _CONTENT_CLASSES.isdisjoint(classes.lower().split()):
+                kinds.append(self.wrappers)
+            elif attrs.get("role") == "main":
+                kinds.append(self.mains)
+            if kinds and _OPAQUE.isdisjoint(_ancestors(node)):
+                for kind in kinds:
+                    kind.append(node)
+
+    def _title(self, node: LexborNode) -> None:
+        opened = _ancestors(node)
+        if not opened.isdisjoint(_OPAQUE):
+            return
+        scoped = not opened.isdisjoint(("article", "main"))
+        # A site's logo is often an <h1> in the page header; an <svg> has <title>s too.
+        if opened.isdisjoint(("nav", "footer", "aside", "svg")) and ("header" not in opened or scoped):
+            self.titles.append((node, scoped))
+
+    def content_root(self, root: LexborNode, extractor: _Extractor) -> LexborNode:
+        """The element holding the article: WordPress entry-content, <article>, <main>, or <body>."""
+        for candidates in (self.wrappers, self.articles, self.mains, self.bodies):
+            if len(candidates) == 1:
+                return candidates[0]
+            if candidates:  # several: the one with the article text
+                return max(candidates, key=extractor.text_length)
+        return root
+
+    def title_texts(self, extractor: _Extractor) -> list[str]:
+        """Title candidates of a page: <h1> in the article first, then other <h1>, then <title>."""
+        ordered = (
+            [n for n, scoped in self.titles if n.tag == "h1" and scoped]
+            + [n for n, scoped in self.titles if n.tag == "h1" and not scoped]
+            + [n for n, _ in self.titles if n.tag == "title"]
+        )
+        cleaned = [
+            clean_text("".join(c.text_content or "" for c in n.iter(include_text=True) if c.tag == "-text"))
+            if n.tag == "title" else extractor.line(n)
+            for n in ordered
+        ]
+        return [t for t in dict.fromkeys(cleaned) if t]
 
 
 def read_html(text: str, *, page: bool) -> Document:
     """An HTML page (furniture around an article) or a fragment (a post body) to blocks."""
-    parsed = _Page(text)
-    extractor = _Extractor(parsed)
-    top = parsed.content_root() if page else parsed.root
-    if top is not None:
-        extractor.container(top)
+    parsed = LexborHTMLParser(text)
+    root = parsed.root
+    found = _Page(parsed)
+    extractor = _Extractor()
+    if root is not None:
+        extractor.container(found.content_root(root, extractor) if page else root)
     return Document(
         format="html" if page else "html-fragment",
         blocks=extractor.blocks,
-        headings=parsed.titles,
+        headings=found.title_texts(_Extractor()),
     )
