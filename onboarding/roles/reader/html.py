@@ -105,9 +105,9 @@ def _ancestors(node: LexborNode) -> set[str]:
 def _plain_items(node: LexborNode) -> list[Item]:
     """The items of a list of plain items (the common case): one lexbor text call per item,
     and their spaces cleaned up together (`_BR`, a NUL no document holds, between them)."""
-    text = _BR.join([item.text_lexbor() for item in node.css("li")])
+    text = _BR.join(map(LexborNode.text_lexbor, node.css("li")))
     text = " ".join(text.split()).replace(" " + _BR, _BR).replace(_BR + " ", _BR)
-    return [Item(item) for item in text.split(_BR) if item]
+    return list(map(Item, filter(None, text.split(_BR))))
 
 
 class _Extractor:
