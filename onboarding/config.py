@@ -46,6 +46,9 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
         "PREFERRED_URL_SCHEME": "https" if base_url.startswith("https://") else "http",
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        # Text fields may be large too: a pasted blueprint (up to IMPORT_MAX_BYTES) and the signed
+        # import preview (Werkzeug's default of 500 kB would refuse both with a bare 413).
+        "MAX_FORM_MEMORY_SIZE": 24 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "IMPORT_MAX_BYTES": 5_000_000,
         # Login rate limit: failures allowed per email (and per client address) in the window.

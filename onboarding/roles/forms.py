@@ -8,25 +8,37 @@ from wtforms import (
     FormField,
     HiddenField,
     MultipleFileField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class RoleImportForm(FlaskForm):
+    """Files, or text pasted from a page; at least one of the two (the view says so)."""
+
     documents = MultipleFileField(
         "Blueprint documents",
-        validators=[DataRequired("Choose at least one file.")],
-        description="WordPress JSON, an HTML page or fragment, plain text, Markdown, or an onboarding YAML/JSON export. Up to 5 MB each.",
+        description="A Word document (.docx), a PDF with a text layer, WordPress JSON, an HTML page or "
+        "fragment, plain text, Markdown, or an onboarding YAML/JSON export. Up to 5 MB each.",
+    )
+    pasted = TextAreaField(
+        "Or paste the text",
+        description="Copied from a web page or a document: the whole role, as it reads. Up to 5 MB.",
     )
     submit = SubmitField("Preview import")
 
 
 class RoleImportConfirmForm(FlaskForm):
+    """The signed preview, and which of its roles to import (all ticked at first)."""
+
     payload = HiddenField(validators=[DataRequired()])
-    submit = SubmitField("Import these roles")
+    #: choices are the preview's roles by position, set by the view from the payload
+    chosen = SelectMultipleField(coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    submit = SubmitField("Import the ticked roles")
 
 
 class PhaseEditForm(Form):

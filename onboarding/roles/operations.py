@@ -261,3 +261,50 @@ def edited_content(version_content: dict, *, title: str, level: str, summary: st
             phase["heading"] = f"{base} ({theme})" if theme else base
         phase["milestones"] = lines_to_milestones(edit.get("milestones") or "")
     return content
+
+
+@dataclass
+class ImportPreview:
+    """What importing one parsed role would do, for the preview before anything is saved."""
+
+    #: "new" (no role with this title), "unchanged" (no new version would be made) or "changed"
+    status: str
+    #: for "changed": what changed, as the version history will say it
+    changes: list[str]
+    #: the library's newest version number of this role, None for a new role
+    newest: int | None = None
+    #: why the role could not be imported at all (it would be refused on confirm), or None
+    problem: str | None = None
+
+
+def preview_imports(roles: list[dict]) -> list[ImportPreview]:
+    """Compare parsed roles with the library the way import_role will, writing nothing.
+
+    One query for the whole batch: the templates with these titles and their newest versions.
+    """
+    contents = [template_content(role) for role in roles]
+    slugs = {slugify(content["title"] or "") for content in contents}
+    newest = {
+        slug: version
+        for slug, version in db.session.execute(
+            select(RoleTemplate.slug, RoleTemplateVersion)
+            .join(RoleTemplateVersion, (RoleTemplateVersion.template_id == RoleTemplate.id)
+                  & (RoleTemplateVersion.number == RoleTemplate.latest_number))
+            .where(RoleTemplate.slug.in_(slugs))
+        )
+    }
+    previews = []
+    for content in contents:
+        try:
+            validate_content(content)
+        except ServiceError as exc:
+            previews.append(ImportPreview("new", [], problem=str(exc)))
+            continue
+        previous = newest.get(slugify(content["title"]))
+        if previous is None:
+            previews.append(ImportPreview("new", []))
+        elif previous.content_hash == content_hash(content):
+            previews.append(ImportPreview("unchanged", [], previous.number))
+        else:
+            previews.append(ImportPreview("changed", describe_changes(previous.content, content), previous.number))
+    return previews

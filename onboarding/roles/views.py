@@ -1,5 +1,7 @@
-"""The role library (admin pages): browse, preview an upload, edit as a new version, history, export."""
+"""The role library (admin pages): browse, preview an upload or a paste and choose what to import, edit as a new version, history, export."""
 from __future__ import annotations
+
+import logging
 
 from flask import (
     Response,
@@ -12,7 +14,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select
 
 from onboarding.admin.blueprint import bp
@@ -34,9 +36,11 @@ from onboarding.roles.operations import (
     latest_version,
     milestone_count,
     milestones_to_lines,
+    preview_imports,
     save_edited_template,
-    slugify,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @bp.get("/roles")
@@ -146,54 +150,99 @@ def role_edit(slug: str):
     return render_template("admin/role_edit.html", template=template, version=version, form=form, labels=labels)
 
 
+#: how a pasted text is named in the preview and in the version's source
+PASTED_SOURCE = "pasted text"
+
+
 def _preview_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="role-import-preview")
 
 
-@bp.route("/roles/import", methods=["GET", "POST"])
-def roles_import():
-    """Upload documents and preview what would be imported, before anything is saved."""
+def _read_upload(data: bytes, name: str) -> tuple[list[dict], str | None]:
+    """One file's roles as dicts, or the one-line reason it cannot be read (never raises)."""
     from onboarding.roles.reader import BlueprintError, parse_document
 
+    try:
+        return [role.to_dict() for role in parse_document(data, name, max_bytes=current_app.config["IMPORT_MAX_BYTES"])], None
+    except BlueprintError as exc:
+        return [], str(exc)
+    except Exception as exc:  # one broken file must never stop a batch, nor the page
+        logger.exception("unexpected error reading %s", name)
+        return [], f"could not be read ({type(exc).__name__})"
+
+
+def _render_preview(roles: list[dict], errors: list[dict], confirm: RoleImportConfirmForm | None, status: int = 200,
+                    previews: list | None = None):
+    """The preview page: each role with whether it is new, unchanged or changed, and its checkbox."""
+    previews = preview_imports(roles) if previews is None else previews
+    return render_template("admin/roles_preview.html", roles=roles, previews=previews, errors=errors,
+                           confirm=confirm), status
+
+
+@bp.route("/roles/import", methods=["GET", "POST"])
+def roles_import():
+    """Upload documents or paste a text, and preview what would be imported, before anything is saved."""
     form = RoleImportForm()
     # A browser sends one empty part when no file is chosen; that is "no file", not an empty file.
     uploads = [u for u in request.files.getlist(form.documents.name) if u.filename]
     is_valid = form.validate_on_submit()
-    if is_valid and not uploads:
-        form.documents.errors = ["Choose at least one file."]
+    pasted = (form.pasted.data or "").replace("\r\n", "\n")
+    if is_valid and not uploads and not pasted.strip():
+        form.documents.errors = ["Choose at least one file, or paste the text."]
         is_valid = False
     if not is_valid:
         return render_template("admin/roles_import.html", form=form), 400 if request.method == "POST" else 200
     limit = current_app.config["IMPORT_MAX_BYTES"]
     parsed, errors = [], []
-    for upload in uploads:
-        name = upload.filename or "upload"
-        data = upload.stream.read(limit + 1)
-        try:
-            parsed.extend(role.to_dict() for role in parse_document(data, name, max_bytes=limit))
-        except BlueprintError as exc:
-            errors.append({"source": name, "error": str(exc)})
-    slugs = {slugify(role["title"]) for role in parsed}
-    existing = set(db.session.scalars(select(RoleTemplate.slug).where(RoleTemplate.slug.in_(slugs))))
-    for role in parsed:
-        role["exists"] = slugify(role["title"]) in existing
-    confirm = RoleImportConfirmForm(payload=_preview_serializer().dumps(parsed)) if parsed else None
-    return render_template("admin/roles_preview.html", roles=parsed, errors=errors, confirm=confirm)
+    sources = [(u.stream.read(limit + 1), u.filename or "upload") for u in uploads]  # one byte more tells "too large"
+    if pasted.strip():
+        sources.append((pasted.encode("utf-8"), PASTED_SOURCE))
+    for data, name in sources:
+        roles, error = _read_upload(data, name)
+        parsed.extend(roles)
+        if error:
+            errors.append({"source": name, "error": error})
+    # A role the library would refuse (no title, too many milestones ...) is an error here already.
+    importable, previews = [], []
+    for role, preview in zip(parsed, preview_imports(parsed)):
+        if preview.problem:
+            errors.append({"source": role.get("source") or "", "error": preview.problem})
+        else:
+            importable.append(role)
+            previews.append(preview)
+    confirm = None
+    if importable:
+        confirm = RoleImportConfirmForm(formdata=None, payload=_preview_serializer().dumps(importable))
+        confirm.chosen.choices = [(index, role["title"]) for index, role in enumerate(importable)]
+        confirm.chosen.data = list(range(len(importable)))
+    return _render_preview(importable, errors, confirm, previews=previews)
 
 
 @bp.post("/roles/import/confirm")
 def roles_import_confirm():
-    """Save the roles shown in the preview."""
+    """Save the roles ticked in the preview; the others are left out."""
     form = RoleImportConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
     try:
-        roles = _preview_serializer().loads(form.payload.data)
-    except BadSignature:
+        roles = _preview_serializer().loads(form.payload.data or "")
+        if not isinstance(roles, list) or not all(isinstance(role, dict) for role in roles):
+            raise BadData("not a preview")
+    except BadData:
         flash("That preview could not be read. Upload the documents again.", "error")
         return redirect(url_for("admin.roles_import"))
+    form.chosen.choices = [(index, role.get("title") or "") for index, role in enumerate(roles)]
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        flash("That choice could not be read. Tick the roles to import again.", "error")
+        return _render_preview(roles, [], form, 400)
+    chosen = set(form.chosen.data or [])
+    if not chosen:
+        flash("Nothing imported: tick at least one role.", "error")
+        return _render_preview(roles, [], form, 400)
     results, problems = [], []
-    for role in roles:
+    for index, role in enumerate(roles):
+        if index not in chosen:
+            continue
         try:
             with db.session.begin_nested():
                 results.append(import_role(role, now=clock.now(), actor=current_user))
@@ -207,6 +256,9 @@ def roles_import_confirm():
             "unchanged": f"{result.template.title}: unchanged, no new version.",
         }[result.outcome]
         flash(message, "success" if result.outcome != "unchanged" else "info")
+    left_out = [role.get("title") or role.get("source") for index, role in enumerate(roles) if index not in chosen]
+    if left_out:
+        flash(f"Left out (not ticked): {', '.join(left_out)}.", "info")
     for problem in problems:
         flash(f"Not imported: {problem}", "error")
     return redirect(url_for("admin.roles"))

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, sign_in
-from tests.conftest import seeds_dir
+from tests.conftest import FIXTURES, seeds_dir
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +62,7 @@ def test_import_seeds_with_a_bad_file_then_confirm(page, admin, tmp_path, axe):
     _upload_and_preview(page, [*_seed_files(), bad])
 
     main = page.get_by_role("main")
-    expect(main).to_contain_text("4 roles ready. Nothing is saved until you confirm.")
+    expect(main).to_contain_text("4 roles ready. Nothing is saved until you confirm")
     for title in SEED_TITLES:
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
     # The damaged seed's warning sits with its role; the damaged glyph never reaches the page.
@@ -81,7 +81,7 @@ def test_import_seeds_with_a_bad_file_then_confirm(page, admin, tmp_path, axe):
     expect(first_phase.locator("ul").first).to_be_visible()
     assert_accessible(axe, page, "import preview")
 
-    page.get_by_role("button", name="Import 4 roles").click()
+    page.get_by_role("button", name="Import the ticked roles").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Role library")
     expect(page.get_by_role("status")).to_contain_text("Created Data Engineer (version 1).")
@@ -94,9 +94,58 @@ def test_import_seeds_with_a_bad_file_then_confirm(page, admin, tmp_path, axe):
 
     # Importing the same documents again adds no version.
     _upload_and_preview(page, _seed_files())
-    expect(page.get_by_role("main")).to_contain_text("A role with this title exists")
-    page.get_by_role("button", name="Import 4 roles").click()
+    for title in SEED_TITLES:
+        card = page.locator("section.card").filter(has=page.get_by_role("heading", name=title, exact=True))
+        expect(card).to_contain_text("Unchanged The same as version 1 in the library: importing it adds no version.")
+    page.get_by_role("button", name="Import the ticked roles").click()
     expect(page.get_by_role("status")).to_contain_text("Data Engineer: unchanged, no new version.")
+
+
+def test_import_a_word_document_and_some_seeds_leaving_one_out(page, admin, axe):
+    docx = FIXTURES / "blueprints" / "binary" / "technical-writer.docx"
+    sign_in(page, admin.email)
+    _upload_and_preview(page, [docx, *_seed_files()[:2]])
+
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("3 roles ready")
+    writer = page.locator("section.card").filter(has=page.get_by_role("heading", name="Senior Technical Writer"))
+    expect(writer).to_contain_text("From technical-writer.docx (docx).")
+    expect(writer).to_contain_text("New A new role: importing it creates version 1.")
+    boxes = page.get_by_role("checkbox")
+    expect(boxes).to_have_count(3)
+    for index in range(3):
+        expect(boxes.nth(index)).to_be_checked()  # all ticked at first
+    # The Word document's real nesting shows in the preview.
+    writer.locator("details").first.locator("summary").click()
+    expect(writer.locator("details").first.locator("ul ul li").first).to_contain_text("Public guides")
+    # Leave the second seed out.
+    second = page.locator("section.card").nth(2)
+    left_out = second.get_by_role("heading", level=2).inner_text()
+    second.get_by_role("checkbox", name=f"Import {left_out}").uncheck()
+    assert_accessible(axe, page, "import preview with a choice")
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=f"/tmp/browser-import-preview-{width}.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.get_by_role("button", name="Import the ticked roles").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Role library")
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("Created Senior Technical Writer (version 1).")
+    expect(status).to_contain_text(f"Left out (not ticked): {left_out}.")
+    library = page.get_by_role("table")
+    expect(library.get_by_role("link", name="Senior Technical Writer")).to_have_count(1)
+    expect(library.get_by_role("link", name=left_out, exact=True)).to_have_count(0)
+    expect(library.get_by_role("row")).to_have_count(3)  # header and the two ticked roles
+
+    # The paste box: the one left out, pasted as text, is new; the imported ones say unchanged.
+    page.goto("/admin/roles/import")
+    seed = _seed_files()[1]
+    page.get_by_label("Or paste the text").fill(seed.read_text("utf-8"))
+    page.get_by_role("button", name="Preview import").click()
+    expect(page.get_by_role("main")).to_contain_text("From pasted text")
+    expect(page.get_by_role("main")).to_contain_text("A new role: importing it creates version 1.")
 
 
 def test_an_upload_of_only_bad_files_saves_nothing(page, admin, tmp_path):
@@ -112,7 +161,7 @@ def test_an_upload_of_only_bad_files_saves_nothing(page, admin, tmp_path):
     expect(errors.get_by_role("heading")).to_have_text("2 files could not be read")
     expect(errors.get_by_role("listitem").filter(has_text="empty.txt")).to_contain_text("empty")
     expect(errors.get_by_role("listitem").filter(has_text="photo.txt")).to_contain_text("binary")
-    expect(page.get_by_role("button", name=re.compile(r"^Import \d+ role"))).to_have_count(0)
+    expect(page.get_by_role("button", name="Import the ticked roles")).to_have_count(0)
     page.get_by_role("link", name="Role library").click()
     expect(page.get_by_role("main")).to_contain_text("No role templates yet")
 
@@ -122,7 +171,7 @@ def test_the_import_form_asks_for_a_file(page, admin):
     page.goto("/admin/roles/import")
     page.get_by_role("button", name="Preview import").click()
     page.wait_for_load_state()
-    expect(page.get_by_role("main")).to_contain_text("Choose at least one file.", timeout=1_000)
+    expect(page.get_by_role("main")).to_contain_text("Choose at least one file, or paste the text.", timeout=1_000)
     expect(page.get_by_label("Blueprint documents")).to_have_attribute("aria-invalid", "true")
 
 
@@ -130,7 +179,7 @@ def test_edit_a_template_makes_a_new_version_and_keeps_the_old(page, admin, axe)
     sign_in(page, admin.email)
     seed = seeds_dir() / DAMAGED_SEED
     _upload_and_preview(page, [seed])
-    page.get_by_role("button", name="Import 1 role").click()
+    page.get_by_role("button", name="Import the ticked roles").click()
     page.get_by_role("link", name="Data Engineer", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Data Engineer")
     expect(page.get_by_role("main")).to_contain_text("Import warning: repaired")

@@ -111,6 +111,8 @@ def repair_mojibake(text: str) -> tuple[str, int]:
     left that ftfy recognises as mojibake (UTF-8 read as MacRoman, cp437, latin-1 ...) is fixed
     by ftfy, line by line.
     """
+    if text.isascii():
+        return text, 0  # every kind of damage below leaves non-ASCII characters behind
     count = 0
     if _MOJIBAKE_HINT.search(text):
         text, count = _repair_cp1252(text)
