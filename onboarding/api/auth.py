@@ -24,8 +24,17 @@ EXTENSION = "onboarding.api_rate_limiter"
 
 
 def init_rate_limit(app: Flask) -> None:
-    storage = storage_from_string(app.config.get("API_RATE_LIMIT_STORAGE_URI") or "memory://")
-    app.extensions[EXTENSION] = (MovingWindowRateLimiter(storage), parse(app.config["API_RATE_LIMIT"]))
+    """Check the limit's wording now; the storage is made at the first API request, because the
+    in-memory one starts a timer thread, and building an app (a command, a test) starts no thread."""
+    parse(app.config["API_RATE_LIMIT"])
+    app.extensions[EXTENSION] = None
+
+
+def _limiter(app: Flask):
+    if app.extensions.get(EXTENSION) is None:
+        storage = storage_from_string(app.config.get("API_RATE_LIMIT_STORAGE_URI") or "memory://")
+        app.extensions[EXTENSION] = (MovingWindowRateLimiter(storage), parse(app.config["API_RATE_LIMIT"]))
+    return app.extensions[EXTENSION]
 
 
 def bearer_secret() -> str | None:
@@ -50,7 +59,7 @@ def authenticate() -> None:
 
 
 def _check_rate_limit(token: ApiToken) -> None:
-    limiter, limit = current_app.extensions[EXTENSION]
+    limiter, limit = _limiter(current_app._get_current_object())
     key = f"token-{token.id}"
     if limiter.hit(limit, key):
         return
