@@ -5,29 +5,41 @@ arguments, call an operation, commit once, print what happened.
 """
 from __future__ import annotations
 
+import sys
+
 from flask import Flask
 from flask.cli import FlaskGroup
 
 
 def register_commands(app: Flask) -> None:
     from onboarding.demo import cli as demo
+    from onboarding.ops import backup, serve
     from onboarding.people import cli as people
     from onboarding.plans import cli as plans
     from onboarding.reminders import cli as reminders
     from onboarding.roles import cli as roles
 
-    for module in (roles, people, plans, demo, reminders):
+    for module in (roles, people, plans, demo, reminders, serve, backup):
         module.register(app)
 
 
 def _create_app():
-    from onboarding import create_app
+    from flask.cli import NoAppException
 
-    return create_app()
+    from onboarding import create_app
+    from onboarding.config import ConfigError
+
+    try:
+        return create_app()
+    except ConfigError as exc:  # one line for the person at the terminal, not a traceback
+        raise NoAppException(str(exc)) from None
 
 
 def main() -> None:
     """Entry point of the `onboarding` console script."""
+    from onboarding.ops.serve import share_metrics_with_server
+
+    share_metrics_with_server(sys.argv[1:2])
     cli = FlaskGroup(
         create_app=_create_app,
         add_version_option=False,
