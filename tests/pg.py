@@ -60,7 +60,7 @@ class PostgresServer:
             os.chmod(self.root.parent, 0o711)
         self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")
-        options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} "
+        self.options = options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.root / "server.log"), "-o", options, "-w", "start")
         deadline = time.monotonic() + 30
@@ -71,6 +71,12 @@ class PostgresServer:
             except psycopg.OperationalError:
                 if time.monotonic() > deadline:
                     raise
+
+    def restart(self) -> None:
+        """Stop the server hard (every connection is cut, as in a crash) and start it again, same port."""
+        self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "stop")
+        self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.root / "server.log"), "-o", self.options,
+                  "-w", "start")
 
     def stop(self) -> None:
         try:

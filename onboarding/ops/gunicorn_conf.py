@@ -23,3 +23,5 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+# gunicorn's control socket (a fixed path under $HOME) would collide between servers on one machine.
+control_socket_disable = True

@@ -38,18 +38,22 @@ def digest_round(app: Flask) -> None:
     from onboarding.outbox.delivery import deliver_outbox
     from onboarding.reminders.build import build_digests
 
-    with app.app_context():
+    from onboarding.ops.logging import job_round
+
+    with app.app_context(), job_round("digests") as figures:
         now = clock.now()
-        build_digests(now)
-        deliver_outbox(now)
+        figures["queued"] = build_digests(now)
+        figures["delivered"] = deliver_outbox(now)
 
 
 def outbox_round(app: Flask) -> None:
     """Deliver what is queued and due (new messages, retries after backoff)."""
     from onboarding.outbox.delivery import deliver_outbox
 
-    with app.app_context():
-        deliver_outbox(clock.now())
+    from onboarding.ops.logging import job_round
+
+    with app.app_context(), job_round("outbox") as figures:
+        figures["delivered"] = deliver_outbox(clock.now())
 
 
 def make_scheduler(app: Flask, *, now: datetime | None = None) -> BlockingScheduler:
