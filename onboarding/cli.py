@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 
+import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
@@ -37,8 +38,14 @@ def _create_app():
 
 def main() -> None:
     """Entry point of the `onboarding` console script."""
+    from onboarding.config import ConfigError, check_environment
     from onboarding.ops.serve import share_metrics_with_server
 
+    try:
+        check_environment()
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
     share_metrics_with_server(sys.argv[1:2])
     cli = FlaskGroup(
         create_app=_create_app,

@@ -84,6 +84,11 @@ def engine_options(database_url: str) -> dict:
     return options
 
 
+def check_environment() -> None:
+    """The production check on the environment alone, before any app exists (the console script)."""
+    check_production({"ENV_NAME": (_env("ENV", "development") or "").strip().lower()}, bool(_env("SECRET_KEY")))
+
+
 def check_production(config: dict, secret_given: bool) -> None:
     """ONBOARDING_ENV=production without a secret key would sign sessions with a key that changes
     per process (every worker would reject the others' cookies): refuse to start instead."""

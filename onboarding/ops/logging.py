@@ -90,12 +90,13 @@ def init_app(app: Flask) -> None:
         response.headers["X-Request-ID"] = g.request_id
         from flask_login import current_user
 
-        user_id = current_user.get_id() if current_user and current_user.is_authenticated else None
+        # the id only: get_id() also carries the session token, which must never reach a log
+        user_id = getattr(current_user, "id", None) if current_user and current_user.is_authenticated else None
         access_log.info(
             "%s %s %s %.1fms", request.method, request.path, response.status_code, seconds * 1000,
-            extra={"method": request.method, "path": request.path, "endpoint": endpoint,
+            extra={"request_id": g.request_id, "method": request.method, "path": request.path, "endpoint": endpoint,
                    "status": response.status_code, "duration_ms": round(seconds * 1000, 1),
-                   "user_id": int(user_id) if user_id and str(user_id).isdigit() else None},
+                   "user_id": user_id},
         )
         return response
 

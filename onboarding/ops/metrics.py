@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from flask import Flask, Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -22,6 +23,9 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, literal, select
 
 from onboarding.extensions import db
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # prometheus-client writes there from the first metric on
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
 REQUESTS = Counter("onboarding_http_requests", "HTTP requests answered, by endpoint, method and status.",
                    ["endpoint", "method", "status"])
@@ -127,5 +131,4 @@ def metrics_page():
         body = generate_latest(REGISTRY)
     registry.register(OutboxCollector(current_app._get_current_object()))
     body += generate_latest(registry)
-    return Response(body, mimetype=CONTENT_TYPE_LATEST.split(";")[0],
-                    headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
+    return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})

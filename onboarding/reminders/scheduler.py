@@ -35,10 +35,9 @@ JOB_DEFAULTS = {
 
 def digest_round(app: Flask) -> None:
     """Build the digests due now, then deliver the outbox."""
+    from onboarding.ops.logging import job_round
     from onboarding.outbox.delivery import deliver_outbox
     from onboarding.reminders.build import build_digests
-
-    from onboarding.ops.logging import job_round
 
     with app.app_context(), job_round("digests") as figures:
         now = clock.now()
@@ -48,9 +47,8 @@ def digest_round(app: Flask) -> None:
 
 def outbox_round(app: Flask) -> None:
     """Deliver what is queued and due (new messages, retries after backoff)."""
-    from onboarding.outbox.delivery import deliver_outbox
-
     from onboarding.ops.logging import job_round
+    from onboarding.outbox.delivery import deliver_outbox
 
     with app.app_context(), job_round("outbox") as figures:
         figures["delivered"] = deliver_outbox(clock.now())
