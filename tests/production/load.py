@@ -33,7 +33,7 @@ SIGN_OFF_FORM = re.compile(
     r'<form method="post" action="/team/items/(\d+)/sign-off"[^>]*>\s*'
     r'<input type="hidden" name="csrf_token" value="([^"]+)">\s*'
     r'<input type="hidden" name="version" value="(\d+)">')
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 TEAM_PLAN = re.compile(r'href="/team/plans/(\d+)"')
 
 
