@@ -66,7 +66,7 @@ def load_config(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_MAX_FAILURES_PER_IP": 30,
         "LOGIN_WINDOW_SECONDS": 15 * 60,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url, production=_env("ENV", "") == "production"),
         "LOG_FORMAT": (_env("LOG_FORMAT", "text") or "text").lower(),
         "METRICS_TOKEN": _env("METRICS_TOKEN"),
         #: X-Forwarded-* headers are trusted from this many proxies (0: not at all)
@@ -74,10 +74,11 @@ def load_config(instance_path: str) -> dict:
     }
 
 
-def engine_options(database_url: str) -> dict:
+def engine_options(database_url: str, *, production: bool = False) -> dict:
     """Pool settings: a connection that a database restart closed is replaced before use (pre-ping);
-    PostgreSQL connections give up connecting after 5 s instead of hanging a worker."""
-    options: dict = {"pool_pre_ping": True}
+    PostgreSQL connections give up connecting after 5 s instead of hanging a worker. In production
+    a failed statement's parameters (emails, names) stay out of the error log."""
+    options: dict = {"pool_pre_ping": True, "hide_parameters": production}
     if database_url.startswith("postgresql"):
         options["connect_args"] = {"connect_timeout": 5}
         options["pool_recycle"] = 30 * 60

@@ -10,5 +10,5 @@ def init_app(app: Flask) -> None:
 
     logging.init_app(app)
     metrics.init_app(app)
-    app.register_blueprint(health.bp)
+    health.init_app(app)
     proxy.init_app(app)

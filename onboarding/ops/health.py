@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify, render_template
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from onboarding.extensions import db
 
@@ -56,3 +57,16 @@ def healthz():
     response = jsonify(status="unavailable", database="unavailable")
     response.headers["Cache-Control"] = "no-store"
     return response, 503
+
+
+def database_unavailable(error: OperationalError):
+    """A page whose database went away mid-request (a restart, a failover, a lock held too long):
+    503 with Retry-After, as the load balancer and the person should read it, not a 500 "bug"."""
+    logger.error("database unavailable: %s", str(error.orig if error.orig is not None else error).splitlines()[0])
+    db.session.rollback()
+    return render_template("errors/error.html", error=error, code=503), 503, {"Retry-After": "5"}
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.register_error_handler(OperationalError, database_unavailable)

@@ -7,7 +7,6 @@ import subprocess
 import threading
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from onboarding import create_app

@@ -88,3 +88,12 @@ def test_the_app_serves_again_after_a_postgresql_restart(own_postgres):
     assert client.get("/admin/").status_code == 200
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_page_whose_database_is_gone_answers_503_not_500():
+    app = _app_on(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing")
+    app.config["WTF_CSRF_ENABLED"] = False
+    response = app.test_client().post("/login", data={"email": "ada@example.com", "password": "long enough pw"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert b"Please try again in a moment." in response.data and b"psycopg" not in response.data

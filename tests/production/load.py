@@ -55,6 +55,10 @@ class Outcome:
     error: str = ""
     item_id: int | None = None
 
+    def overlaps(self, begin: float, end: float) -> bool:
+        """Was this request in flight at some moment between begin and end?"""
+        return self.at <= end and self.at + self.seconds >= begin
+
 
 @dataclass
 class Record:
@@ -167,8 +171,9 @@ def manager_loop(browser: Browser, email: str, stop: threading.Event) -> None:
 
 
 def start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([ONBOARDING, *command], env=env, cwd=ROOT, stdout=open(log, "w"),
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    with open(log, "w") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen([ONBOARDING, *command], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 40) -> int | None:

@@ -157,10 +157,10 @@ def test_production_shaped_load_with_a_killed_worker_and_a_database_restart(post
     # No 5xx (and no refused connection) outside the restart window; a reset connection only from
     # the SIGKILLed worker's request(s).
     window = (faults["restart_began"], faults["restart_ended"] + RESTART_GRACE_SECONDS)
-    outside = [o for o in record.outcomes if not window[0] <= o.at <= window[1]]
+    outside = [o for o in record.outcomes if not o.overlaps(*window)]
     assert [o for o in outside if o.status is not None and o.status >= 500] == []
     dropped = [o for o in outside if o.status is None]
-    assert all(faults["worker_killed_at"] - 31 <= o.at <= faults["worker_killed_at"] + 1 for o in dropped), dropped
+    assert all(o.overlaps(faults["worker_killed_at"], faults["worker_killed_at"]) for o in dropped), dropped
     assert len(dropped) <= 4  # at most the killed worker's one request per connection
     assert summary["accepted_ticks"] > 100 and summary["accepted_sign_offs"] > 20
 
