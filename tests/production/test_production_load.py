@@ -47,6 +47,7 @@ from tests.reminders.helpers import RecordingHandler
 
 HIRES, MANAGERS = 50, 10
 LOAD_SECONDS = float(os.environ.get("ONBOARDING_LOAD_SECONDS", "60"))
+SQLITE_LOAD_SECONDS = float(os.environ.get("ONBOARDING_SQLITE_LOAD_SECONDS", "20"))
 KILL_WORKER_AT, RESTART_DATABASE_AT = LOAD_SECONDS * 0.25, LOAD_SECONDS * 0.5
 #: 5xx answers are allowed from the restart's start until this long after the database is back
 RESTART_GRACE_SECONDS = 5.0
@@ -196,3 +197,49 @@ def test_production_shaped_load_with_a_killed_worker_and_a_database_restart(post
     recipients = Counter(r.to for r in handler.received)
     assert all(n == 1 for n in recipients.values()), recipients.most_common(3)
     assert server_code == 0 and scheduler_code in (0, -15)
+
+
+def test_sqlite_under_four_workers_never_answers_database_is_locked(tmp_path, capsys):
+    """The same people on SQLite (WAL, busy timeout, short write transactions): no 5xx, no lock error."""
+    url = f"sqlite:///{tmp_path / 'load.db'}"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ONBOARDING_", "PROMETHEUS_"))}
+    env.update(ONBOARDING_DATABASE_URL=url, ONBOARDING_SECRET_KEY="load-test-secret", ONBOARDING_BASE_URL=base,
+               PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
+    subprocess.run([ONBOARDING, "db", "upgrade"], env=env, check=True, capture_output=True)
+    hires, managers = seed(url)
+    server = start(["serve", "--port", str(port), "--workers", "4"], env, tmp_path / "serve.log")
+    # the scheduler writes too (claims, the outbox), as in production
+    scheduler = start(["scheduler"], env, tmp_path / "scheduler.log")
+    record, stop = Record(), threading.Event()
+    try:
+        wait_healthy(base, 60)
+        threads = [threading.Thread(target=hire_loop, args=(Browser(base, record), email, stop), daemon=True)
+                   for email in hires]
+        threads += [threading.Thread(target=manager_loop, args=(Browser(base, record), email, stop), daemon=True)
+                    for email in managers]
+        began = time.monotonic()
+        for thread in threads:
+            thread.start()
+        time.sleep(SQLITE_LOAD_SECONDS)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=35)
+        elapsed = time.monotonic() - began
+    finally:
+        stop.set()
+        stop_process(server)
+        stop_process(scheduler)
+    summary = record.summary(elapsed)
+    with capsys.disabled():
+        print("\nsqlite load:", json.dumps(summary))
+    assert [o for o in record.outcomes if o.status is None or o.status >= 500] == []
+    logs = (tmp_path / "serve.log").read_text() + (tmp_path / "scheduler.log").read_text()
+    assert "database is locked" not in logs
+    assert summary["accepted_ticks"] > 20
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "load"})
+    with app.app_context():
+        completed = Counter(db.session.scalars(select(Event.item_id).where(Event.kind == EventType.ITEM_COMPLETED)))
+        db.engine.dispose()
+    assert completed == record.accepted("tick")
