@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template
+from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
@@ -63,8 +63,19 @@ def database_unavailable(error: OperationalError):
     """A page whose database went away mid-request (a restart, a failover, a lock held too long):
     503 with Retry-After, as the load balancer and the person should read it, not a 500 "bug"."""
     logger.error("database unavailable: %s", str(error.orig if error.orig is not None else error).splitlines()[0])
-    db.session.rollback()
-    return render_template("errors/error.html", error=error, code=503), 503, {"Retry-After": "5"}
+    try:
+        db.session.rollback()
+    except OperationalError:
+        pass
+    # A page that needs nothing from the database: the usual layout asks it who is signed in.
+    return UNAVAILABLE_PAGE, 503, {"Retry-After": "5", "Content-Type": "text/html; charset=utf-8"}
+
+
+UNAVAILABLE_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>503 Service unavailable</title>'
+    '<link rel="stylesheet" href="/static/app.css"></head><body><main><h1>Something went wrong</h1>'
+    "<p>Please try again in a moment.</p></main></body></html>"
+)
 
 
 def init_app(app: Flask) -> None:

@@ -160,6 +160,8 @@ def test_production_shaped_load_with_a_killed_worker_and_a_database_restart(post
     window = (faults["restart_began"], faults["restart_ended"] + RESTART_GRACE_SECONDS)
     outside = [o for o in record.outcomes if not o.overlaps(*window)]
     assert [o for o in outside if o.status is not None and o.status >= 500] == []
+    # ... and inside it the database's absence is a 503 ("try again"), never a 500 (a bug)
+    assert {o.status for o in record.outcomes if o.status is not None and o.status >= 500} <= {503}
     dropped = [o for o in outside if o.status is None]
     assert all(o.overlaps(faults["worker_killed_at"], faults["worker_killed_at"]) for o in dropped), dropped
     assert len(dropped) <= 4  # at most the killed worker's one request per connection
