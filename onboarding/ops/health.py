@@ -13,7 +13,7 @@ import threading
 
 from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, PendingRollbackError
 
 from onboarding.extensions import db
 
@@ -59,13 +59,19 @@ def healthz():
     return response, 503
 
 
-def database_unavailable(error: OperationalError):
+#: what a database that went away raises: no connection, a connection cut mid-statement, or a
+#: session whose connection was invalidated earlier in the same request
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PendingRollbackError)
+
+
+def database_unavailable(error: Exception):
     """A page whose database went away mid-request (a restart, a failover, a lock held too long):
     503 with Retry-After, as the load balancer and the person should read it, not a 500 "bug"."""
-    logger.error("database unavailable: %s", str(error.orig if error.orig is not None else error).splitlines()[0])
+    cause = getattr(error, "orig", None) or error
+    logger.error("database unavailable: %s: %s", type(cause).__name__, (str(cause).splitlines() or [""])[0])
     try:
         db.session.rollback()
-    except OperationalError:
+    except UNAVAILABLE_ERRORS:
         pass
     # A page that needs nothing from the database: the usual layout asks it who is signed in.
     return UNAVAILABLE_PAGE, 503, {"Retry-After": "5", "Content-Type": "text/html; charset=utf-8"}
@@ -80,4 +86,5 @@ UNAVAILABLE_PAGE = (
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.register_error_handler(OperationalError, database_unavailable)
+    for error in UNAVAILABLE_ERRORS:
+        app.register_error_handler(error, database_unavailable)
