@@ -1,9 +1,11 @@
 """Build and deliver the reminder digests of an organisation of 10,000 active plans and 500 managers.
 
     python benchmarks/run.py digests [--plans 10000] [--managers 500] [--small-plans 500]
-                                     [--small-managers 25] [--db PATH] [--seed 42]
+                                     [--small-managers 25] [--database sqlite|postgresql]
+                                     [--db PATH] [--seed 42]
 
-Builds the organisation on a SQLite file from the seed role documents with bulk inserts (no
+Builds the organisation (on a SQLite file, or in a throw-away PostgreSQL server started as the
+tests start theirs) from the seed role documents with bulk inserts (no
 password hashing, no ORM object per row): hires started up to 400 days ago, items ticked, signed
 off, sent back and overdue as time would leave them, people spread over four time zones with
 daily or weekly digests, all of them due at the benchmark's moment (a Monday evening, UTC). Then
@@ -13,7 +15,13 @@ does not share this one's interpreter), and prints one JSON line:
     plans, messages, build_seconds, delivered_per_second, peak_memory_mb (this process's maximum
     resident set, setup included), queries_per_batch (SQL statements of the costliest batch of
     people), queries_per_batch_small (the same for a small organisation of --small-plans plans),
-    plus people, items, batches and deliver_seconds.
+    plus people, items, batches and deliver_seconds;
+    dry_run_seconds (the same build writing nothing), floor_seconds (the cheapest SQL that reads
+    the same content from the same tables: five whole-organisation statements, rows fetched, no
+    Python work; the median of three runs interleaved with the app's builds) and build_vs_floor.
+
+The floor is what makes figures comparable on a shared, noisy machine: it runs in the same
+process, against the same database, between the app's runs.
 
 Targets on the reference machine: build < 5 s, >= 300 messages per second delivered, peak memory
 < 250 MB, and queries per batch the same for the small organisation as for the large one.
@@ -25,11 +33,14 @@ import json
 import logging
 import random
 import resource
+import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -74,6 +85,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--small-plans", type=int, default=500, help="plans of the small organisation (default 500)")
     parser.add_argument("--small-managers", type=int, default=25,
                         help="managers of the small organisation (default 25)")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="where the organisation lives (default sqlite)")
     parser.add_argument("--db", help="SQLite file for the large organisation (default: a temporary file)")
     parser.add_argument("--seed", type=int, default=42, help="random seed for the organisation")
     args = parser.parse_args(argv)
@@ -88,18 +101,22 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = _parse(argv)
     logging.disable(logging.INFO)
-    with tempfile.TemporaryDirectory() as tmp:
-        small = _organisation_run(Path(tmp) / "small.db", args.small_plans, args.small_managers, args.seed,
+    with tempfile.TemporaryDirectory() as tmp, _databases(args, Path(tmp)) as urls:
+        small = _organisation_run(urls["small"], args.small_plans, args.small_managers, args.seed,
                                   deliver=False)
-        large_path = Path(args.db) if args.db else Path(tmp) / "digests.db"
-        large = _organisation_run(large_path, args.plans, args.managers, args.seed, deliver=True)
+        large = _organisation_run(urls["large"], args.plans, args.managers, args.seed, deliver=True)
     if large["delivered"] != large["messages"] or large["received"] != large["messages"]:
         print(f"digests: queued {large['messages']}, delivered {large['delivered']}, "
               f"the server received {large['received']}", file=sys.stderr)
         return 1
     print(json.dumps({
         "plans": args.plans,
+        "database": args.database,
         "build_seconds": round(large["build_seconds"], 3),
+        "dry_run_seconds": round(large["dry_run_seconds"], 3),
+        "floor_seconds": round(large["floor_seconds"], 3),
+        "build_vs_floor": round(large["build_seconds"] / large["floor_seconds"], 2),
+        "dry_run_vs_floor": round(large["dry_run_seconds"] / large["floor_seconds"], 2),
         "messages": large["messages"],
         "delivered_per_second": round(large["messages"] / large["deliver_seconds"], 1),
         "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -109,11 +126,34 @@ def main(argv: list[str]) -> int:
         "items": large["items"],
         "batches": large["batches"],
         "deliver_seconds": round(large["deliver_seconds"], 3),
+        "floor_runs": [round(x, 3) for x in large["floor_runs"]],
     }))
     return 0
 
 
-def _organisation_run(path: Path, plan_count: int, manager_count: int, seed: int, *, deliver: bool) -> dict:
+@contextmanager
+def _databases(args: argparse.Namespace, tmp: Path):
+    """{"small": URL, "large": URL}: SQLite files, or two databases of a throw-away PostgreSQL server."""
+    if args.database == "sqlite":
+        large = Path(args.db) if args.db else tmp / "digests.db"
+        for path in (tmp / "small.db", large):
+            if path.exists():
+                path.unlink()
+        yield {"small": f"sqlite:///{tmp / 'small.db'}", "large": f"sqlite:///{large}"}
+        return
+    from tests.pg import PostgresServer
+
+    root = Path(tempfile.mkdtemp(prefix="onboarding-bench-pg-"))
+    server = PostgresServer(root / "cluster")
+    server.start()
+    try:
+        yield {"small": server.create_database("digests_small"), "large": server.create_database("digests")}
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _organisation_run(url: str, plan_count: int, manager_count: int, seed: int, *, deliver: bool) -> dict:
     from flask_migrate import upgrade
     from sqlalchemy import event
 
@@ -122,9 +162,7 @@ def _organisation_run(path: Path, plan_count: int, manager_count: int, seed: int
     from onboarding.outbox.delivery import deliver_outbox
     from onboarding.reminders.build import build_digests
 
-    if path.exists():
-        path.unlink()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "benchmark",
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark",
                       "BASE_URL": "https://onboarding.example.com", "SMTP_HOST": None,
                       "MAIL_FROM": "Onboarding <onboarding@onboarding.example.com>"})
     result: dict = {}
@@ -134,7 +172,17 @@ def _organisation_run(path: Path, plan_count: int, manager_count: int, seed: int
         result.update(build_organisation(plan_count, manager_count, random.Random(seed)))
         print(f"digests: built an organisation of {plan_count} plans in {time.perf_counter() - started:.1f} s",
               file=sys.stderr)
+        _after_bulk_load()
         db.session.remove()
+
+        # Interleaved: floor, dry run, floor, real build, floor (the real build claims every period,
+        # so it can run once; the dry run shows what composing costs without the writes).
+        floor_runs = [_floor_seconds()]
+        started = time.perf_counter()
+        build_digests(NOW, dry_run=True)
+        result["dry_run_seconds"] = time.perf_counter() - started
+        db.session.rollback()
+        floor_runs.append(_floor_seconds())
 
         # SQL statements per batch: a batch ends with the commit build_digests makes after it.
         batches: list[int] = []
@@ -157,6 +205,9 @@ def _organisation_run(path: Path, plan_count: int, manager_count: int, seed: int
         finally:
             event.remove(engine, "before_cursor_execute", count_statement)
             event.remove(engine, "commit", end_batch)
+        floor_runs.append(_floor_seconds())
+        result["floor_runs"] = floor_runs
+        result["floor_seconds"] = statistics.median(floor_runs)
         # The last commit closes the pruning after the final (empty) read, not a batch of people.
         result["batches"] = len(batches) - 1
         result["queries_per_batch"] = max(batches[:-1]) if len(batches) > 1 else 0
@@ -183,6 +234,72 @@ def _organisation_run(path: Path, plan_count: int, manager_count: int, seed: int
                     server.kill()
         db.engine.dispose()
     return result
+
+
+def _after_bulk_load() -> None:
+    """Rows written with explicit ids: move PostgreSQL's sequences past them, and refresh the
+    planner's statistics on both databases (as autovacuum / a nightly ANALYZE would)."""
+    from sqlalchemy import text
+
+    from onboarding.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        for table in ("users", "plans", "plan_items", "check_ins"):
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                    f"(SELECT coalesce(max(id), 1) FROM {table}))"))
+        db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+
+
+#: The floor: the same digest content read from the same tables with the fewest, simplest
+#: statements -- whole organisation at once, rows fetched, nothing composed or written. Every
+#: person is due at the benchmark's moment, so "the batch's people" is everyone.
+FLOOR_SQL = (
+    # the people
+    "SELECT id, email, name, role, timezone, digest_cadence, digest_hour, unsubscribe_version FROM users "
+    "WHERE is_active_account AND digest_cadence IN ('daily', 'weekly')",
+    # active plans with the hire's and the manager's names
+    "SELECT p.id, p.hire_id, p.manager_id, h.name, m.name FROM plans p JOIN users h ON h.id = p.hire_id "
+    "LEFT JOIN users m ON m.id = p.manager_id WHERE p.is_active",
+    # leaf items per plan, phase and due date, with whether the phase's check-in is recorded
+    "SELECT i.plan_id, i.phase_key, i.due_on, count(*), "
+    "sum(CASE WHEN i.state IN ('done', 'signed_off', 'waived') THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN i.state IN ('signed_off', 'waived') THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN i.state = 'done' THEN 1 ELSE 0 END), "
+    "max(CASE WHEN c.id IS NULL THEN 0 ELSE 1 END) "
+    "FROM plan_items i JOIN plans p ON p.id = i.plan_id AND p.is_active "
+    "LEFT JOIN check_ins c ON c.plan_id = i.plan_id AND c.phase_key = i.phase_key AND c.recorded_at IS NOT NULL "
+    "WHERE i.due_on IS NOT NULL AND NOT EXISTS (SELECT 1 FROM plan_items k WHERE k.parent_id = i.id) "
+    "GROUP BY i.plan_id, i.phase_key, i.due_on",
+    # the hires' open items: sent back, overdue or due within 14 days
+    "SELECT p.hire_id, i.text, pi.text, i.due_on, i.review_comment FROM plan_items i "
+    "JOIN plans p ON p.id = i.plan_id AND p.is_active LEFT JOIN plan_items pi ON pi.id = i.parent_id "
+    "WHERE i.state = 'open' AND NOT EXISTS (SELECT 1 FROM plan_items k WHERE k.parent_id = i.id) "
+    "AND (i.review_comment != '' OR i.due_on <= :soon) ORDER BY p.hire_id, i.due_on, i.position",
+    # the managers' items waiting for sign-off
+    "SELECT p.manager_id, h.name, i.text, pi.text, i.due_on FROM plan_items i "
+    "JOIN plans p ON p.id = i.plan_id AND p.is_active AND p.manager_id IS NOT NULL AND p.manager_id != p.hire_id "
+    "JOIN users h ON h.id = p.hire_id LEFT JOIN plan_items pi ON pi.id = i.parent_id "
+    "WHERE i.state = 'done' AND NOT EXISTS (SELECT 1 FROM plan_items k WHERE k.parent_id = i.id) "
+    "ORDER BY p.manager_id, h.name, p.id, i.position",
+)
+
+
+def _floor_seconds() -> float:
+    from sqlalchemy import text
+
+    from onboarding.extensions import db
+
+    soon = NOW.date() + timedelta(days=14)
+    started = time.perf_counter()
+    with db.engine.connect() as conn:
+        for sql in FLOOR_SQL:
+            conn.execute(text(sql), {"soon": soon} if ":soon" in sql else {}).fetchall()
+    return time.perf_counter() - started
 
 
 def _free_port() -> int:

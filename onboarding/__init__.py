@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import importlib
-import logging
-import os
 from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from onboarding.config import load_config
+from onboarding.config import check_production, load_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: every concept's models, imported by create_app so the metadata (and Alembic) knows every table
@@ -31,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
+    check_production(app.config, app.config["SECRET_KEY_FROM_ENV"] or bool(config and config.get("SECRET_KEY")))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -45,8 +44,10 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    from onboarding import ops
     from onboarding.core import pages, security
 
+    ops.init_app(app)
     security.init_app(app)
     pages.init_app(app)
     _register_blueprints(app)
@@ -60,11 +61,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_commands(app)
 
-    if not app.testing:
-        # Quiet by default so command output stays readable; ONBOARDING_LOG_LEVEL=INFO shows state changes.
-        level = os.environ.get("ONBOARDING_LOG_LEVEL", "WARNING").upper()
-        logging.basicConfig(level=getattr(logging, level, logging.WARNING),
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
 
 

@@ -8,6 +8,10 @@ from pathlib import Path
 ENV_PREFIX = "ONBOARDING_"
 
 
+class ConfigError(RuntimeError):
+    """A setting that makes the app refuse to start, said in one line."""
+
+
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(ENV_PREFIX + name)
     return value if value not in (None, "") else default
@@ -26,8 +30,18 @@ def load_config(instance_path: str) -> dict:
     base_url = (_env("BASE_URL", "http://localhost:5000") or "").rstrip("/")
     secret = _env("SECRET_KEY")
     smtp_port = _env("SMTP_PORT", "25")
+    database_url = _env("DATABASE_URL", default_db) or default_db
+    from onboarding.ops.proxy import proxy_count
+
+    try:
+        proxies = proxy_count(_env("PROXY_FIX"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     return {
-        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", default_db),
+        #: "production" refuses to start without ONBOARDING_SECRET_KEY (see check_production)
+        "ENV_NAME": (_env("ENV", "development") or "development").strip().lower(),
+        "SECRET_KEY_FROM_ENV": bool(secret),
+        "SQLALCHEMY_DATABASE_URI": database_url,
         # A random key per process keeps local use working; sessions then end on restart,
         # which is why production sets ONBOARDING_SECRET_KEY.
         "SECRET_KEY": secret or secrets.token_hex(32),
@@ -55,7 +69,7 @@ def load_config(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_MAX_FAILURES_PER_IP": 30,
         "LOGIN_WINDOW_SECONDS": 15 * 60,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url, production=_env("ENV", "") == "production"),
         # API: requests per token (a `limits` rate string) and where the counters live
         "API_RATE_LIMIT": _env("API_RATE_LIMIT", "300/minute"),
         "API_RATE_LIMIT_STORAGE_URI": _env("RATE_LIMIT_STORAGE_URI", "memory://"),
@@ -64,4 +78,32 @@ def load_config(instance_path: str) -> dict:
         "SLACK_API_URL": (_env("SLACK_API_URL", "https://slack.com/api") or "").rstrip("/"),
         # Outgoing HTTP (webhooks, chat): seconds to wait for an answer
         "HTTP_TIMEOUT": float(_env("HTTP_TIMEOUT", "10") or 10),
+        "LOG_FORMAT": (_env("LOG_FORMAT", "text") or "text").lower(),
+        "METRICS_TOKEN": _env("METRICS_TOKEN"),
+        #: X-Forwarded-* headers are trusted from this many proxies (0: not at all)
+        "PROXY_FIX": proxies,
     }
+
+
+def engine_options(database_url: str, *, production: bool = False) -> dict:
+    """Pool settings: a connection that a database restart closed is replaced before use (pre-ping);
+    PostgreSQL connections give up connecting after 5 s instead of hanging a worker. In production
+    a failed statement's parameters (emails, names) stay out of the error log."""
+    options: dict = {"pool_pre_ping": True, "hide_parameters": production}
+    if database_url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": 5}
+        options["pool_recycle"] = 30 * 60
+    return options
+
+
+def check_environment() -> None:
+    """The production check on the environment alone, before any app exists (the console script)."""
+    check_production({"ENV_NAME": (_env("ENV", "development") or "").strip().lower()}, bool(_env("SECRET_KEY")))
+
+
+def check_production(config: dict, secret_given: bool) -> None:
+    """ONBOARDING_ENV=production without a secret key would sign sessions with a key that changes
+    per process (every worker would reject the others' cookies): refuse to start instead."""
+    if config.get("ENV_NAME") == "production" and not secret_given:
+        raise ConfigError("ONBOARDING_ENV=production needs ONBOARDING_SECRET_KEY: set it to a long random "
+                          "value, e.g. from `python3 -c 'import secrets; print(secrets.token_hex(32))'`")

@@ -22,18 +22,31 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-if [ "$want_test" = 1 ]; then
-    missing=()
-    ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
-    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-    # the tests run PostgreSQL as the 'postgres' user when started as root
-    command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
-    if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
-fi
+# Debian packages that are not installed yet, of those named.
+not_installed() {
+    local pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || echo "$pkg"
+    done
+}
 
 python=${PYTHON:-python3}
+# Debian's python3 has no ensurepip without python3-venv: check first, so `venv` never fails halfway.
+needed=()
+if ! "$python" -c "import ensurepip, venv" >/dev/null 2>&1; then needed+=(python3-venv); fi
+if [ "$want_test" = 1 ]; then
+    # Found by running the suite on a fresh debootstrap (minbase + python3, git, curl):
+    #   postgresql   the server the tests start (initdb, pg_ctl) and pg_dump for the backup test
+    #   chromium     the browser tests' browser
+    #   libatomic1   Playwright's bundled node needs libatomic.so.1
+    #   util-linux   runuser: as root the tests run PostgreSQL as the 'postgres' user
+    mapfile -t missing < <(not_installed postgresql chromium libatomic1 util-linux)
+    needed+=("${missing[@]}")
+fi
+if [ "${#needed[@]}" -gt 0 ]; then apt_install "${needed[@]}"; fi
+
 if [ ! -x .venv/bin/python ]; then
-    "$python" -m venv .venv || { apt_install python3-venv && "$python" -m venv .venv; }
+    "$python" -m venv .venv
 fi
 stamp=.venv/.installed-$( (cat pyproject.toml; echo "$want_test") | sha256sum | cut -c1-16)
 if [ ! -e "$stamp" ]; then

@@ -76,6 +76,11 @@ class PostgresServer:
                 if time.monotonic() > deadline:
                     raise
 
+    def restart(self) -> None:
+        """Stop the server hard (every connection is cut, as in a crash) and start it again, same port."""
+        self.stop("immediate")
+        self.resume()
+
     def stop(self, mode: str = "immediate") -> None:
         """Stop the server; "fast" is a clean restart's shutdown (with fsync and synchronous_commit
         off, "immediate" may lose the last commits)."""

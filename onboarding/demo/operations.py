@@ -15,7 +15,9 @@ from onboarding.plans.states import complete_item, send_back_item, sign_off_item
 from onboarding.roles.operations import import_role
 from onboarding.roles.reader import read_paths
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+DEMO_DIR = Path(__file__).resolve().parent
+#: the demo's blueprint documents, beside this package's own modules
+DEMO_DOCUMENTS = ("*.md", "*.txt")
 ADMIN_EMAIL = "admin@demo.example"
 
 
@@ -58,7 +60,7 @@ def build_demo(*, today: date, now: datetime) -> bool:
     """Create the demo organisation; False (and nothing written) if it is already there."""
     if get_user_by_email(ADMIN_EMAIL) is not None:
         return False
-    roles, errors = read_paths([DEMO_DIR])
+    roles, errors = read_paths(sorted(path for pattern in DEMO_DOCUMENTS for path in DEMO_DIR.glob(pattern)))
     if errors:
         raise ServiceError(f"demo blueprint unreadable: {errors[0]['source']}: {errors[0]['error']}")
     versions = {}

@@ -50,23 +50,23 @@ def clock_from(start: datetime | None) -> Clock:
 
 def digest_round(app: Flask, clock: Clock = real_clock) -> None:
     """Build the digests due now, then deliver the outbox."""
+    from onboarding.ops.logging import job_round
     from onboarding.outbox.delivery import deliver_outbox
     from onboarding.reminders.build import build_digests
 
-    with app.app_context():
+    with app.app_context(), job_round("digests") as figures:
         now = clock()
-        built = build_digests(now)
-        sent = deliver_outbox(now)
-        logger.info("scheduler: digest round at %s done: %d digest(s) built, %d message(s) sent",
-                    now.isoformat(), built, sent)
+        figures["queued"] = build_digests(now)
+        figures["delivered"] = deliver_outbox(now)
 
 
 def outbox_round(app: Flask, clock: Clock = real_clock) -> None:
     """Deliver what is queued and due (new messages, retries after backoff)."""
+    from onboarding.ops.logging import job_round
     from onboarding.outbox.delivery import deliver_outbox
 
-    with app.app_context():
-        deliver_outbox(clock())
+    with app.app_context(), job_round("outbox") as figures:
+        figures["delivered"] = deliver_outbox(clock())
 
 
 def make_scheduler(app: Flask, *, now: datetime | None = None, clock: Clock = real_clock) -> BlockingScheduler:
