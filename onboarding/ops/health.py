@@ -12,28 +12,33 @@ import logging
 import threading
 
 from flask import Blueprint, Flask, current_app, jsonify
-from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError, PendingRollbackError
 
+from onboarding.core.health import OK, READ_ONLY, database_status
 from onboarding.extensions import db
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("ops", __name__)
 
+#: how a read-only reason starts
+READ_ONLY_PREFIX = "read-only: "
 #: seconds the database may take to answer before the check says it does not
 HEALTH_TIMEOUT = 2.0
 
 
 def database_answers(app: Flask, timeout: float = HEALTH_TIMEOUT) -> tuple[bool, str]:
-    """(True, "") when the database answers `SELECT 1` within `timeout` seconds, else (False, why)."""
+    """(True, "") when the database answers and takes writes within `timeout` seconds, else (False, why)."""
     outcome: dict[str, object] = {}
 
     def ask() -> None:
         try:
-            with app.app_context(), db.engine.connect() as connection:
-                connection.execute(text("SELECT 1")).scalar_one()
-            outcome["ok"] = True
+            with app.app_context():
+                status = database_status()  # answers at all, and would it take a write?
+            if status.state == OK:
+                outcome["ok"] = True
+            else:
+                outcome["state"], outcome["error"] = status.state, status.reason
         except Exception as exc:  # any failure to answer is "not ok"; the reason is logged
             outcome["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
 
@@ -44,6 +49,8 @@ def database_answers(app: Flask, timeout: float = HEALTH_TIMEOUT) -> tuple[bool,
         return False, f"no answer within {timeout:g} s"
     if outcome.get("ok"):
         return True, ""
+    if outcome.get("state") == READ_ONLY:
+        return False, f"{READ_ONLY_PREFIX}{outcome.get('error', '')}"
     return False, str(outcome.get("error", "unknown error"))
 
 
@@ -53,8 +60,10 @@ def healthz():
     ok, reason = database_answers(current_app._get_current_object())
     if ok:
         return jsonify(status="ok", database="ok"), 200
-    logger.warning("healthz: database does not answer: %s", reason)
-    response = jsonify(status="unavailable", database="unavailable")
+    logger.warning("healthz: database not usable: %s", reason)
+    # a read-only database answers but refuses every change: say so, for the admin reading it
+    state = READ_ONLY if reason.startswith(READ_ONLY_PREFIX) else "unavailable"
+    response = jsonify(status="unavailable", database=state)
     response.headers["Cache-Control"] = "no-store"
     return response, 503
 

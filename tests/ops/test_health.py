@@ -100,3 +100,20 @@ def test_a_page_whose_database_is_gone_answers_503_not_500():
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert b"Please try again in a moment." in response.data and b"psycopg" not in response.data
+
+
+def test_healthz_says_when_the_sqlite_database_is_read_only(tmp_path):
+    """A read-only database answers reads but refuses every change: /healthz says which it is."""
+    from onboarding import create_app
+    from onboarding.core.db import Base
+    from onboarding.extensions import db
+
+    path = tmp_path / "ro.db"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        Base.metadata.create_all(db.engine)
+        db.engine.dispose()
+    readonly = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///file:{path}?mode=ro&uri=true"})
+    response = readonly.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "database": "read-only"}
