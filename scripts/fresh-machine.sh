@@ -16,9 +16,9 @@ if [ ! -x "$root/usr/bin/python3" ]; then
     chroot "$root" bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 git curl >/dev/null'
 fi
 # A network that inspects TLS needs its CA inside too (a fresh machine on it would be given it).
-cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"; fi
 mkdir -p "$root/work/shared"
-[ -d ../shared/seeds ] && rm -rf "$root/work/shared/seeds" && cp -r ../shared/seeds "$root/work/shared/"
+if [ -d ../shared/seeds ]; then rm -rf "$root/work/shared/seeds"; cp -r ../shared/seeds "$root/work/shared/"; fi
 rm -rf "$root/work/onboarding" && git clone -q "$PWD" "$root/work/onboarding"
 git -C "$root/work/onboarding" checkout -q "$(git rev-parse HEAD)"
 mount -t proc proc "$root/proc"
