@@ -38,7 +38,10 @@ def free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *, durable: bool = False):
+        #: durable: a commit is in the WAL before it returns (synchronous_commit on), so a restart
+        #: (an immediate stop) keeps every committed transaction, as a production server does
+        self.durable = durable
         self.bindir = find_bindir()
         self.root = root
         self.datadir = root / "data"
@@ -65,7 +68,8 @@ class PostgresServer:
     def resume(self) -> None:
         """Start the server again on its data folder and port (after stop(): a restart)."""
         options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+                   "-c fsync=off -c full_page_writes=off -c max_connections=200"
+                   + ("" if self.durable else " -c synchronous_commit=off"))
         self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.root / "server.log"), "-o", options, "-w", "start")
         deadline = time.monotonic() + 30
         while True:

@@ -88,10 +88,7 @@ def init_app(app: Flask) -> None:
 
         metrics.observe_request(endpoint, request.method, response.status_code, seconds)
         response.headers["X-Request-ID"] = g.request_id
-        from flask_login import current_user
-
-        # the id only: get_id() also carries the session token, which must never reach a log
-        user_id = getattr(current_user, "id", None) if current_user and current_user.is_authenticated else None
+        user_id = _signed_in_user_id()
         access_log.info(
             "%s %s %s %.1fms", request.method, request.path, response.status_code, seconds * 1000,
             extra={"request_id": g.request_id, "method": request.method, "path": request.path, "endpoint": endpoint,
@@ -99,6 +96,20 @@ def init_app(app: Flask) -> None:
                    "user_id": user_id},
         )
         return response
+
+
+def _signed_in_user_id() -> int | None:
+    """The id of the person this request signed in as, if the request loaded them; never a query
+    (the line is written when the database may be gone) and never get_id(), which carries the
+    session token."""
+    from flask_login import AnonymousUserMixin
+    from sqlalchemy import inspect
+
+    user = g.get("_login_user")
+    if user is None or isinstance(user, AnonymousUserMixin):
+        return None
+    identity = inspect(user).identity
+    return identity[0] if identity else None
 
 
 @contextmanager

@@ -58,7 +58,7 @@ API_CLIENTS: list = []
 @pytest.fixture
 def postgres_server():
     root = Path(tempfile.mkdtemp(prefix="onboarding-pg-load-"))
-    server = PostgresServer(root / "cluster")
+    server = PostgresServer(root / "cluster", durable=True)
     server.start()
     yield server
     server.stop()
