@@ -12,10 +12,8 @@ import logging
 import threading
 
 from flask import Blueprint, Flask, current_app, jsonify
-from sqlalchemy.exc import InterfaceError, OperationalError, PendingRollbackError
 
 from onboarding.core.health import OK, READ_ONLY, database_status
-from onboarding.extensions import db
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +36,7 @@ def database_answers(app: Flask, timeout: float = HEALTH_TIMEOUT) -> tuple[bool,
             if status.state == OK:
                 outcome["ok"] = True
             else:
-                outcome["state"], outcome["error"] = status.state, status.reason
+                outcome["state"], outcome["error"] = status.state, status.detail
         except Exception as exc:  # any failure to answer is "not ok"; the reason is logged
             outcome["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
 
@@ -68,32 +66,7 @@ def healthz():
     return response, 503
 
 
-#: what a database that went away raises: no connection, a connection cut mid-statement, or a
-#: session whose connection was invalidated earlier in the same request
-UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PendingRollbackError)
-
-
-def database_unavailable(error: Exception):
-    """A page whose database went away mid-request (a restart, a failover, a lock held too long):
-    503 with Retry-After, as the load balancer and the person should read it, not a 500 "bug"."""
-    cause = getattr(error, "orig", None) or error
-    logger.error("database unavailable: %s: %s", type(cause).__name__, (str(cause).splitlines() or [""])[0])
-    try:
-        db.session.rollback()
-    except UNAVAILABLE_ERRORS:
-        pass
-    # A page that needs nothing from the database: the usual layout asks it who is signed in.
-    return UNAVAILABLE_PAGE, 503, {"Retry-After": "5", "Content-Type": "text/html; charset=utf-8"}
-
-
-UNAVAILABLE_PAGE = (
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>503 Service unavailable</title>'
-    '<link rel="stylesheet" href="/static/app.css"></head><body><main><h1>Something went wrong</h1>'
-    "<p>Please try again in a moment.</p></main></body></html>"
-)
-
-
 def init_app(app: Flask) -> None:
+    """The health route. A page whose database went away answers 503 through core/pages.py, the
+    one handler for that (it draws our layout for an anonymous visitor, asking nothing of the database)."""
     app.register_blueprint(bp)
-    for error in UNAVAILABLE_ERRORS:
-        app.register_error_handler(error, database_unavailable)
