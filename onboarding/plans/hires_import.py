@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, insert, select, update
 from onboarding.audit.record import record_events
 from onboarding.audit.types import EventType
 from onboarding.core.checks import parse_date
+from onboarding.core.db import table_of
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
 from onboarding.people.models import User
@@ -157,7 +158,7 @@ class _Importer:
         people: dict[str, _Person] = {}
         if not emails:
             return people
-        users = User.__table__
+        users = table_of(User)
         managers = users.alias("managers")
         for user_id, email, manager_id, manager_email in db.session.execute(
             select(users.c.id, users.c.email, users.c.manager_id, managers.c.email)
@@ -166,7 +167,7 @@ class _Importer:
             people[email] = _Person(user_id, email, manager_id, manager_email)
         by_id = {p.id: p for p in people.values()}
         if by_id:
-            plans = Plan.__table__
+            plans = table_of(Plan)
             for (hire_id,) in db.session.execute(
                 select(plans.c.hire_id).where(plans.c.hire_id.in_(by_id), plans.c.is_active.is_(True))
             ):
@@ -220,7 +221,7 @@ class _Importer:
     def _write(self) -> None:
         """Insert the people, plans, items and events accepted so far: one statement per table and depth."""
         connection = db.session.connection()
-        users, plans, items = User.__table__, Plan.__table__, PlanItem.__table__
+        users, plans, items = table_of(User), table_of(Plan), table_of(PlanItem)
         if self.pending_users:
             returned = connection.execute(
                 insert(users).returning(users.c.email, users.c.id),
