@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from onboarding.core.db import table_of
 from onboarding.core.errors import ServiceError
@@ -122,7 +122,7 @@ class Outcomes:
         self.rows: list[dict] = []
         #: one connection for the batch's outcomes: the session would check a connection out of the
         #: pool (and ping it) and give it back on every commit, several times the commit's own cost
-        self.connection = None
+        self.connection: Connection | None = None
         self.unrecorded = {m.id for m in batch or []}
         self.now = now
         self.started = self.renewed = time.monotonic()

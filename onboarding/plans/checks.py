@@ -71,7 +71,7 @@ def begin_change(plan: Plan, item: PlanItem | None = None, *, with_sub_items: bo
 
 
 def _descendants_of(item: PlanItem) -> list[PlanItem]:
-    kids: dict[int, list[PlanItem]] = {}
+    kids: dict[int | None, list[PlanItem]] = {}
     for other in item.plan.items:
         kids.setdefault(other.parent_id, []).append(other)
     result, stack = [], list(kids.get(item.id, []))
