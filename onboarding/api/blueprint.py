@@ -6,7 +6,7 @@ import logging
 
 from flask import Blueprint, Flask, request
 from spectree import SecurityScheme, SpecTree
-from spectree.models import SecuritySchemeData
+from spectree.models import SecureType, SecuritySchemeData
 from werkzeug.exceptions import HTTPException
 
 from onboarding.api.auth import authenticate, init_rate_limit
@@ -48,7 +48,7 @@ spec = SpecTree(
     path="api/v1/_spectree",
     page_templates={},
     annotations=False,
-    security_schemes=[SecurityScheme(name="bearerAuth", data=SecuritySchemeData(type="http", scheme="bearer"))],
+    security_schemes=[SecurityScheme(name="bearerAuth", data=SecuritySchemeData(type=SecureType.HTTP, scheme="bearer"))],
     security={"bearerAuth": []},
     validation_error_status=422,
     validation_error_model=Problem,

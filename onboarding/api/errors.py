@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from flask import Response
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
 PROBLEM_TYPE = "application/problem+json"
@@ -26,6 +26,8 @@ DETAILS = {
 
 class ApiProblem(HTTPException):
     """Raised anywhere in an API view: answered as problem+json with this status and detail."""
+
+    code: int  # always set here, unlike an HTTPException's
 
     def __init__(self, status: int, detail: str | None = None, *, headers: dict | None = None,
                  errors: list | None = None):
@@ -66,7 +68,7 @@ def problem_for_exception(exc: HTTPException) -> Response:
     if status == 429:
         retry_after = getattr(exc, "retry_after", None)
         headers["Retry-After"] = str(retry_after or 60)
-    if status == 405 and getattr(exc, "valid_methods", None):
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         headers["Allow"] = ", ".join(exc.valid_methods)
     return problem_response(status, DETAILS.get(status) or exc.description, headers=headers)
 

@@ -13,6 +13,7 @@ from sqlalchemy import insert
 
 from onboarding.audit.models import Event
 from onboarding.audit.types import WEBHOOK_TYPES
+from onboarding.core.db import table_of
 from onboarding.extensions import db
 
 if TYPE_CHECKING:
@@ -42,5 +43,5 @@ def record_events(rows: list[dict]) -> None:
     kind, old_value, new_value and created_at, as record_event would write them."""
     if not rows:
         return
-    db.session.connection().execute(insert(Event.__table__), rows)
+    db.session.connection().execute(insert(table_of(Event)), rows)
     logger.info("%d event(s) %s", len(rows), ", ".join(sorted({str(r["kind"]) for r in rows})))

@@ -4,8 +4,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from typing import cast
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, Table, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -46,6 +47,14 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table behind an ORM model, for bulk insert/update/delete statements.
+
+    Declarative models always map a Table, but SQLAlchemy types `__table__` as a FromClause.
+    """
+    return cast(Table, model.__table__)
 
 
 def utcnow() -> datetime:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Hashable
 from datetime import date
 
 from flask import current_app
@@ -29,16 +30,17 @@ SIZE = 64
 
 class _Lru:
     def __init__(self, size: int):
-        self.size, self.entries, self.lock = size, OrderedDict(), threading.Lock()
+        self.size, self.lock = size, threading.Lock()
+        self.entries: OrderedDict[Hashable, Insights] = OrderedDict()
 
-    def get(self, key):
+    def get(self, key: Hashable) -> Insights | None:
         with self.lock:
             value = self.entries.get(key)
             if value is not None:
                 self.entries.move_to_end(key)
             return value
 
-    def put(self, key, value) -> None:
+    def put(self, key: Hashable, value: Insights) -> None:
         with self.lock:
             self.entries[key] = value
             self.entries.move_to_end(key)

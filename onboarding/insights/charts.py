@@ -12,10 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import count
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 
 from onboarding.core.phases import CHECKIN_LABELS, PHASES, phase_name
+
+if TYPE_CHECKING:
+    from onboarding.insights.queries import Measures
 
 #: the viewBox width: narrow, so that text stays readable when a phone scales the chart down
 WIDTH = 360
@@ -76,7 +80,7 @@ def horizontal_bars(title: str, desc: str, bars: list[Bar], *, maximum: float | 
     return _frame(title, desc, height, body, css)
 
 
-def phase_timeline(role_title: str, phases: list[tuple[str, object]]) -> Markup:
+def phase_timeline(role_title: str, phases: list[tuple[str, Measures]]) -> Markup:
     """Median days from start to each phase's last sign-off, with the phase's due offset marked."""
     bars = []
     for key, measures in phases:

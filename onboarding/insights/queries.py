@@ -292,7 +292,7 @@ def ramp_insights(user: User | None, filters: InsightFilters, today: date, *, ev
     state = PlanItem.state
     is_done = state.in_((ItemState.DONE, ItemState.SIGNED_OFF))
     done_on = utc_date(PlanItem.done_at, dialect)
-    per_phase = (
+    per_phase_rows = (
         select(
             PlanItem.plan_id.label("plan_id"), PlanItem.phase_key.label("phase_key"),
             func.count().label("item_count"),
@@ -311,8 +311,8 @@ def ramp_insights(user: User | None, filters: InsightFilters, today: date, *, ev
         .group_by(PlanItem.plan_id, PlanItem.phase_key)
     )
     if not every_plan:
-        per_phase = per_phase.where(PlanItem.plan_id.in_(select(scope.c.plan_id)))
-    per_phase = per_phase.subquery("per_phase")
+        per_phase_rows = per_phase_rows.where(PlanItem.plan_id.in_(select(scope.c.plan_id)))
+    per_phase = per_phase_rows.subquery("per_phase")
     finished = and_(per_phase.c.closed == per_phase.c.item_count, per_phase.c.last_sign_off.is_not(None))
     days = case((finished, days_between(utc_date(per_phase.c.last_sign_off, dialect), scope.c.start_on, dialect)))
     recorded = and_(CheckIn.recorded_at.is_not(None), CheckIn.status != "")
@@ -446,7 +446,7 @@ def _roll_up(today: date, roles: list[_Role], cube, plan_rows, hardest_rows) -> 
         group = role_groups[role.id]
         group.hardest = sorted(hardest.get(role.id, []), key=lambda h: (-h.score, -h.late, -h.sent_back,
                                                                         h.text.casefold()))[:HARDEST_COUNT]
-        group.versions = [version_groups[vid] for vid in sorted(role.versions, key=role.versions.get)
+        group.versions = [version_groups[vid] for vid in sorted(role.versions, key=lambda vid: role.versions[vid])
                           if vid in version_groups]
         result.append(group)
     return Insights(
@@ -457,7 +457,7 @@ def _roll_up(today: date, roles: list[_Role], cube, plan_rows, hardest_rows) -> 
 
 def managers_with_reports() -> list[tuple[int, str, str]]:
     """(id, name, email) of everyone who manages a plan, for the manager filter (one query)."""
-    return [tuple(row) for row in db.session.execute(
+    return [(user_id, name, email) for user_id, name, email in db.session.execute(
         select(User.id, User.name, User.email)
         .where(User.id.in_(select(Plan.manager_id).where(Plan.manager_id.is_not(None))))
         .order_by(func.lower(User.name), User.id))]

@@ -23,8 +23,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
+from onboarding.core.db import table_of
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
 from onboarding.outbox.models import OutboxMessage
@@ -78,7 +79,7 @@ class ConnectionLost(Exception):
 
 def claim_batch(now: datetime, batch_size: int, channel: str = "email") -> list[ClaimedMessage]:
     """Take up to `batch_size` due messages of one channel for this sender and commit the claim."""
-    table = OutboxMessage.__table__
+    table = table_of(OutboxMessage)
     due = (table.c.status == "queued", table.c.next_attempt_at <= now, table.c.channel == channel)
     # A CTE, not `id IN (subquery LIMIT n)`: PostgreSQL may run such a subquery more than once
     # and so claim more rows than the limit.
@@ -98,7 +99,7 @@ def claim_batch(now: datetime, batch_size: int, channel: str = "email") -> list[
     return sorted((ClaimedMessage(*row) for row in rows), key=lambda m: m.id)
 
 
-_TABLE = OutboxMessage.__table__
+_TABLE = table_of(OutboxMessage)
 #: built once: constructing the statement per message cost more than the commit
 _RECORD_OUTCOME = update(_TABLE).where(_TABLE.c.id == bindparam("message_id")).values(
     status=bindparam("new_status"), attempts=bindparam("new_attempts"),
@@ -121,7 +122,7 @@ class Outcomes:
         self.rows: list[dict] = []
         #: one connection for the batch's outcomes: the session would check a connection out of the
         #: pool (and ping it) and give it back on every commit, several times the commit's own cost
-        self.connection = None
+        self.connection: Connection | None = None
         self.unrecorded = {m.id for m in batch or []}
         self.now = now
         self.started = self.renewed = time.monotonic()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from onboarding.core.db import table_of
 from onboarding.core.errors import ConflictError, ServiceError
 from onboarding.extensions import db
 from onboarding.plans.models import Plan, PlanItem
@@ -56,7 +57,7 @@ def begin_change(plan: Plan, item: PlanItem | None = None, *, with_sub_items: bo
     if item is not None:
         seen = {i.id: i.version for i in [item, *(_descendants_of(item) if with_sub_items else [])]}
     db.session.flush()
-    table = Plan.__table__
+    table = table_of(Plan)
     db.session.execute(update(table).where(table.c.id == plan.id).values(revision=table.c.revision + 1))
     db.session.scalars(
         select(Plan).where(Plan.id == plan.id).options(selectinload(Plan.items))
@@ -70,7 +71,7 @@ def begin_change(plan: Plan, item: PlanItem | None = None, *, with_sub_items: bo
 
 
 def _descendants_of(item: PlanItem) -> list[PlanItem]:
-    kids: dict[int, list[PlanItem]] = {}
+    kids: dict[int | None, list[PlanItem]] = {}
     for other in item.plan.items:
         kids.setdefault(other.parent_id, []).append(other)
     result, stack = [], list(kids.get(item.id, []))

@@ -103,12 +103,13 @@ def hire_person_with_plan(*, email: str, name: str, template_version: RoleTempla
     email = normalise_email(email)
     manager = _person_by_email(manager_email, "manager")
     buddy = _person_by_email(buddy_email, "buddy")
-    hire = get_user_by_email(email)
-    is_new = hire is None
-    if is_new:
+    existing = get_user_by_email(email)
+    is_new = existing is None
+    if existing is None:
         hire = create_user(email=email, name=check_name(name), role="hire", timezone=check_timezone(timezone_name))
         hire.manager = manager
     else:
+        hire = existing
         if manager is None:
             manager = hire.manager
         elif hire.manager_id is None:

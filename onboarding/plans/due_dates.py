@@ -3,6 +3,7 @@ organisation's optional working-day rule."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,14 +22,14 @@ def add_months(d: date, n: int) -> date:
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
-def next_working_day(d: date, holidays: set[date] | frozenset[date]) -> date:
+def next_working_day(d: date, holidays: Set[date]) -> date:
     """`d` itself if it is a working day, else the first working day after it."""
     while d.weekday() >= 5 or d in holidays:
         d += timedelta(days=1)
     return d
 
 
-def due_date(start_on: date, due: dict | None, *, working_days: bool, holidays: set[date]) -> date | None:
+def due_date(start_on: date, due: dict | None, *, working_days: bool, holidays: Set[date]) -> date | None:
     """The due date of a phase offset (`{"days": N}` or `{"months": N}`) from a start date; None for no due."""
     if not due:
         return None

@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, insert, select, update
 from onboarding.audit.record import record_events
 from onboarding.audit.types import EventType
 from onboarding.core.checks import parse_date
+from onboarding.core.db import table_of
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
 from onboarding.people.models import User
@@ -95,27 +96,27 @@ class _Importer:
     # --- one chunk ---
 
     def chunk(self, chunk: list[CsvRow]) -> None:
-        candidates = []
+        candidates: list[_Row] = []
         for row in chunk:
             try:
                 candidates.append(self._read(row))
             except ServiceError as exc:
                 self.report.failed.append((row.line, str(exc)))
         named: set[str] = set()
-        for row in candidates:
-            named.add(row.email)
-            for other in (row.manager_email, row.buddy_email):
+        for candidate in candidates:
+            named.add(candidate.email)
+            for other in (candidate.manager_email, candidate.buddy_email):
                 if other:
                     named.add(other)
         people = self._people(named)
         self.pending_users: list[dict] = []
         self.pending_plans: list[tuple[_Row, _Person, _Person | None, _Person | None]] = []
         self.manager_updates: list[dict] = []
-        for row in candidates:
+        for candidate in candidates:
             try:
-                self._accept(row, people)
+                self._accept(candidate, people)
             except ServiceError as exc:
-                self.report.failed.append((row.line, str(exc)))
+                self.report.failed.append((candidate.line, str(exc)))
         self._write()
 
     def _read(self, row: CsvRow) -> _Row:
@@ -157,7 +158,7 @@ class _Importer:
         people: dict[str, _Person] = {}
         if not emails:
             return people
-        users = User.__table__
+        users = table_of(User)
         managers = users.alias("managers")
         for user_id, email, manager_id, manager_email in db.session.execute(
             select(users.c.id, users.c.email, users.c.manager_id, managers.c.email)
@@ -166,7 +167,7 @@ class _Importer:
             people[email] = _Person(user_id, email, manager_id, manager_email)
         by_id = {p.id: p for p in people.values()}
         if by_id:
-            plans = Plan.__table__
+            plans = table_of(Plan)
             for (hire_id,) in db.session.execute(
                 select(plans.c.hire_id).where(plans.c.hire_id.in_(by_id), plans.c.is_active.is_(True))
             ):
@@ -201,7 +202,9 @@ class _Importer:
             return
         else:
             if manager is None:  # the person keeps their line manager, who manages the plan too
-                manager = _Person(hire.manager_id, hire.manager_email, None) if hire.manager_id else None
+                if hire.manager_id:
+                    assert hire.manager_email is not None  # read (or set) together with the manager's id
+                    manager = _Person(hire.manager_id, hire.manager_email, None)
             elif hire.manager_id is None:
                 hire.manager_id, hire.manager_email = manager.id, manager.email
                 self.manager_updates.append({"user_id": hire.id, "new_manager_id": manager.id})
@@ -220,13 +223,13 @@ class _Importer:
     def _write(self) -> None:
         """Insert the people, plans, items and events accepted so far: one statement per table and depth."""
         connection = db.session.connection()
-        users, plans, items = User.__table__, Plan.__table__, PlanItem.__table__
+        users, plans, items = table_of(User), table_of(Plan), table_of(PlanItem)
         if self.pending_users:
             returned = connection.execute(
                 insert(users).returning(users.c.email, users.c.id),
                 self.pending_users,
             ).all()
-            ids = dict(returned)
+            ids: dict[str, int] = dict(returned)
             for _, hire, _, _ in self.pending_plans:
                 if hire.id is None:
                     hire.id = ids[hire.email]
@@ -240,14 +243,17 @@ class _Importer:
         accepted, self.pending_plans = self.pending_plans, []
         # RETURNING rows are matched by a unique key, not by order: asking SQLAlchemy to keep the
         # parameters' order makes it send one INSERT per row on SQLite.
-        plan_of_hire = dict(connection.execute(
+        plan_of_hire: dict[int, int] = dict(connection.execute(
             insert(plans).returning(plans.c.hire_id, plans.c.id),
             [{"hire_id": hire.id, "template_version_id": row.version.id, "manager_id": manager.id if manager else None,
               "buddy_id": buddy.id if buddy else None, "start_on": row.start_on, "is_active": True,
               "created_at": self.now, "revision": 0}
              for row, hire, manager, buddy in accepted],
         ).all())
-        plan_ids = [plan_of_hire[hire.id] for _, hire, _, _ in accepted]
+        plan_ids: list[int] = []
+        for _, hire, _, _ in accepted:
+            assert hire.id is not None  # a new hire's id came back from the users insert above
+            plan_ids.append(plan_of_hire[hire.id])
         counts = self._insert_items(connection, items, [(plan_id, row) for plan_id, (row, *_) in zip(plan_ids, accepted)])
         record_events([
             {"plan_id": plan_id, "item_id": None, "actor_id": None, "kind": str(EventType.PLAN_CREATED),

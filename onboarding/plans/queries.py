@@ -139,7 +139,7 @@ def plan_overview(plan: Plan, today: date) -> PlanOverview:
 def buddied_plans(user: User) -> list[tuple[int, str]]:
     """(plan id, hire name) of the active plans this person is the buddy of, by name (one query)."""
     ids = visible_plans_stmt(user).where(Plan.buddy_id == user.id, Plan.is_active.is_(True)).with_only_columns(Plan.id)
-    return [tuple(row) for row in db.session.execute(
+    return [(plan_id, name) for plan_id, name in db.session.execute(
         select(Plan.id, User.name).join(User, User.id == Plan.hire_id).where(Plan.id.in_(ids))
         .order_by(func.lower(User.name), Plan.id))]
 

@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
+from onboarding.core.db import table_of
 from onboarding.extensions import db
 from onboarding.outbox.models import OutboxMessage
 from onboarding.people.models import User
@@ -103,7 +104,7 @@ def _candidates(after_id: int, limit: int):
 
 
 def _prune_empty_claims(now: datetime) -> None:
-    table = Digest.__table__
+    table = table_of(Digest)
     db.session.execute(
         delete(table).where(table.c.message_id.is_(None),
                             table.c.created_at < now - timedelta(days=KEEP_EMPTY_CLAIMS_DAYS))
@@ -189,8 +190,8 @@ def _claim_and_queue(due: list[DigestContent], composed: dict, now: datetime) ->
     and gets no message: only the claims this transaction really inserted are queued. Rows are
     inserted in key order so that two builders never wait on each other in a cycle.
     """
-    digests = Digest.__table__
-    outbox = OutboxMessage.__table__
+    digests = table_of(Digest)
+    outbox = table_of(OutboxMessage)
     claims = sorted(
         ({"user_id": c.recipient.id, "kind": c.kind, "period": c.period, "created_at": now} for c in due),
         key=lambda row: (row["user_id"], row["kind"]),

@@ -7,7 +7,7 @@ a calendar client updates them in place when a start date moves.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from icalendar import Calendar, Event
@@ -56,9 +56,10 @@ def build_calendar(user: User, now: datetime) -> bytes:
             select(CheckIn.plan_id, CheckIn.phase_key, CheckIn.status)
             .where(CheckIn.plan_id.in_(plan_ids), CheckIn.recorded_at.is_not(None))
         )}
-        by_day: dict[tuple, list] = defaultdict(list)
-        phase_end: dict[tuple, object] = {}
+        by_day: dict[tuple[int, str, date], list[tuple[str, str, str | None]]] = defaultdict(list)
+        phase_end: dict[tuple[int, str], date] = {}
         for plan_id, key, due_on, state, text, parent_text in items:
+            assert due_on is not None  # the query reads dated items only
             if plan_id in own:
                 by_day[(plan_id, key, due_on)].append((state, text, parent_text))
             if (plan_id, key) not in phase_end or due_on > phase_end[(plan_id, key)]:

@@ -96,6 +96,7 @@ def fill_person_sections(contents: list[DigestContent]) -> None:
                PlanItem.state == "done", leaf_items_condition())
         .order_by(Plan.manager_id, hire.name, Plan.id, PlanItem.position)
     ):
+        assert manager_id is not None  # the query keeps only plans whose manager is in the batch
         by_person[manager_id].waiting.append(ItemLine(text, parent_text or "", due_on, hire_name=hire_name))
 
     for plan_id, hire_id, manager_id, hire_name, manager_name in plans:

@@ -93,7 +93,7 @@ def queue_deliveries(event, actor: User | None) -> int:
     """Queue one outbox message per active endpoint subscribed to this event's type; returns how many."""
     if event.kind not in WEBHOOK_TYPES:
         return 0
-    endpoints = [(eid, url) for eid, url, kinds in _active_endpoints(db.session) if event.kind in (kinds or [])]
+    endpoints = [(eid, url) for eid, url, kinds in _active_endpoints(db.session()) if event.kind in (kinds or [])]
     if not endpoints:
         return 0
     db.session.flush()  # the event's id

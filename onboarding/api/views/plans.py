@@ -133,6 +133,7 @@ def check_in(plan_id: int):
 
     def action() -> dict:
         row = record_check_in(plan, data.phase, user, data.status, data.notes, clock.now())
+        assert row.recorded_at is not None  # record_check_in records it
         return {"plan_id": plan.id, "phase": row.phase_key, "status": row.status, "notes": row.notes,
                 "self_assessment": row.self_assessment, "recorded_at": row.recorded_at.isoformat()}
 

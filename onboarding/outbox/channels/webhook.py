@@ -48,20 +48,21 @@ def send_batch(batch: list[ClaimedMessage], now: datetime) -> tuple[int, bool]:
         with client() as http:
             for message in batch:
                 outcomes.record()  # the previous outcome is committed before the next send
-                secret = secrets.get(message.endpoint_id)
-                if secret is None:  # the endpoint was deleted after the claim
+                endpoint_id = message.endpoint_id
+                secret = None if endpoint_id is None else secrets.get(endpoint_id)
+                if endpoint_id is None or secret is None:  # the endpoint was deleted after the claim
                     outcomes.add(message, status="failed", attempts=message.attempts, next_attempt_at=now,
                                  last_error="the endpoint no longer exists")
                     continue
-                if message.endpoint_id in unreachable:
-                    retry_later(outcomes, message, now, unreachable[message.endpoint_id], give_up_allowed=True)
+                if endpoint_id in unreachable:
+                    retry_later(outcomes, message, now, unreachable[endpoint_id], give_up_allowed=True)
                     continue
                 body, headers = signed_request(message, secret)
                 try:
                     response = http.post(message.to_addr, content=body, headers=headers)
                 except httpx.HTTPError as exc:
-                    unreachable[message.endpoint_id] = describe_failure(exc)
-                    retry_later(outcomes, message, now, unreachable[message.endpoint_id], give_up_allowed=True)
+                    unreachable[endpoint_id] = describe_failure(exc)
+                    retry_later(outcomes, message, now, unreachable[endpoint_id], give_up_allowed=True)
                     continue
                 answer = describe_answer(response)
                 if response.is_success:

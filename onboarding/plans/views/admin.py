@@ -243,6 +243,7 @@ def item_add(plan_id: int):
                                form="add")
     if problem is not None:
         return _render_plan(plan, problem, {"add": form})
+    assert item is not None  # run_action gives the result whenever there is no problem
     return _done(plan.id, f"Added “{item.text}” to this plan.", f"item-{item.id}")
 
 
@@ -304,12 +305,13 @@ def plan_upgrade(plan_id: int):
         if problem is not None:
             flash(problem.message, "error")
             return redirect(url_for("admin.plan_upgrade", plan_id=plan.id))
+        assert preview is not None  # run_action gives the result whenever there is no problem
         return _done(plan.id, f"Moved to version {target.number}: {len(preview.added)} added, "
                               f"{len(preview.removed)} removed, {len(preview.kept)} kept.")
     preview = None
     if newer:
         wanted = request.args.get("version", type=int)
-        target = next((v for v in newer if v.number == wanted), newer[0])
-        preview = preview_upgrade(plan, target)
+        shown = next((v for v in newer if v.number == wanted), newer[0])
+        preview = preview_upgrade(plan, shown)
     return render_template("admin/plan_upgrade.html", plan=plan, newer=newer, preview=preview,
                            form=UpgradeForm(formdata=None, version=preview.new_version.number if preview else None))

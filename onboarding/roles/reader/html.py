@@ -12,6 +12,7 @@ within a few times lexbor's own parse.
 from __future__ import annotations
 
 import re
+from typing import TypeGuard
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -89,15 +90,17 @@ def _is_noise(tag: str, attrs: dict[str, str | None]) -> bool:
     return False
 
 
-def _is_element(tag: str) -> bool:
-    return not tag.startswith(("-", "!", "#", "_"))  # text, comments, the doctype
+def _is_element(tag: str | None) -> TypeGuard[str]:
+    # text, comments, the doctype; lexbor names other non-element nodes None
+    return tag is not None and not tag.startswith(("-", "!", "#", "_"))
 
 
 def _ancestors(node: LexborNode) -> set[str]:
-    tags = set()
+    tags: set[str] = set()
     parent = node.parent
     while parent is not None:
-        tags.add(parent.tag)
+        if parent.tag is not None:
+            tags.add(parent.tag)
         parent = parent.parent
     return tags
 
