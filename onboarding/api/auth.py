@@ -59,7 +59,7 @@ def authenticate() -> None:
 
 
 def _check_rate_limit(token: ApiToken) -> None:
-    limiter, limit = _limiter(current_app._get_current_object())
+    limiter, limit = _limiter(current_app)
     key = f"token-{token.id}"
     if limiter.hit(limit, key):
         return

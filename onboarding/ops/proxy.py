@@ -27,5 +27,6 @@ def proxy_count(value: str | None) -> int:
 def init_app(app: Flask) -> None:
     count = app.config.get("PROXY_FIX", 0)
     if count:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count,
+        # Flask documents wrapping wsgi_app this way; its type stubs declare it a method
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count,  # type: ignore[method-assign]
                                 x_prefix=count)
