@@ -235,5 +235,5 @@ def test_buddy_reads_the_plan_and_comments(page, buddy, axe):
 
 def test_buddy_finds_the_plan_from_the_home_page(page, buddy):
     sign_in(page, "bob@example.com")
-    page.get_by_role("link", name=re.compile("Ada Lovelace")).first.click(timeout=2_000)
+    page.get_by_role("link", name=re.compile("Ada Lovelace")).first.click()
     expect(page).to_have_url(re.compile(rf"/plans/{buddy['plan_id']}$"))
