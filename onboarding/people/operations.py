@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from onboarding.audit.record import record_event
@@ -15,7 +15,7 @@ from onboarding.audit.types import EventType
 from onboarding.core.db import utcnow
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
-from onboarding.people.models import CADENCES, ROLES, LoginFailure, User, new_token
+from onboarding.people.models import CADENCES, ROLES, User, new_token
 
 logger = logging.getLogger(__name__)
 
