@@ -37,6 +37,12 @@ def upgrade():
 
 
 def downgrade():
+    # SQLite drops a column by copying the table; with foreign keys enforced, dropping the old
+    # `users` table would cascade-delete every plan. The copy keeps the same ids, so turn the
+    # checks off for the copy (this runs before any data statement of the transaction).
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        op.execute("PRAGMA foreign_keys=OFF")
     with op.batch_alter_table("login_failures", schema=None) as batch_op:
         batch_op.drop_column("purpose")
     with op.batch_alter_table("events", schema=None) as batch_op:
@@ -47,3 +53,5 @@ def downgrade():
         batch_op.drop_column("erased_at")
         batch_op.drop_column("last_signed_in_at")
         batch_op.drop_column("invited_at")
+    if sqlite:
+        op.execute("PRAGMA foreign_keys=ON")

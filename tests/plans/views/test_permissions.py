@@ -8,6 +8,7 @@ A refused write changes nothing at all; an allowed write changes something.
 """
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 
 import pytest
@@ -15,6 +16,8 @@ from sqlalchemy import select
 
 from onboarding.extensions import db
 from onboarding.org.models import Holiday
+from onboarding.people.models import User
+from onboarding.people.operations import create_user, deactivate_person
 from onboarding.plans.states import complete_item
 from onboarding.roles.operations import import_role
 from tests.conftest import NOW, sample_role
@@ -33,7 +36,8 @@ from tests.plans.views.conftest import (
 ACTORS = ("anon", "hire_a", "hire_b", "manager_a", "manager_b", "buddy", "admin")
 #: the modules whose routes this matrix must cover, every one of them
 MODULES = {"onboarding.plans.views.hire", "onboarding.plans.views.manager", "onboarding.plans.views.shared",
-           "onboarding.plans.views.admin", "onboarding.people.views", "onboarding.org.views"}
+           "onboarding.plans.views.admin", "onboarding.people.views", "onboarding.org.views",
+           "onboarding.plans.views.hires_import"}
 
 
 @dataclass
@@ -125,6 +129,23 @@ ROUTES = [
           lambda c: {"manager_email": "mara@example.com", "buddy_email": ""}),
     Route("admin.plan_upgrade", "POST", lambda c: f"/admin/plans/{c.plan_a.id}/upgrade", admins("POST"),
           lambda c: {"version": 2}),
+    # --- the people pages (admins) ---
+    Route("admin.person", "GET", lambda c: f"/admin/people/{c.org.hire_b.id}", admins("GET")),
+    Route("admin.person", "POST", lambda c: f"/admin/people/{c.org.hire_b.id}", admins("POST"),
+          lambda c: {"name": "Hugo Hire-Smith", "email": "hugo@example.com", "role": "hire",
+                     "manager_email": "mbob@example.com", "timezone": "Europe/Paris"}),
+    Route("admin.person_export", "GET", lambda c: f"/admin/people/{c.org.hire_b.id}/export", admins("GET")),
+    Route("admin.person_invite", "POST", lambda c: f"/admin/people/{c.newbie.id}/invite", admins("POST")),
+    Route("admin.person_deactivate", "POST", lambda c: f"/admin/people/{c.newbie.id}/deactivate", admins("POST")),
+    Route("admin.person_erase", "GET", lambda c: f"/admin/people/{c.newbie.id}/erase", admins("GET")),
+    Route("admin.person_erase", "POST", lambda c: f"/admin/people/{c.newbie.id}/erase", admins("POST"),
+          lambda c: {"confirm_email": "newbie@example.com"}),
+    Route("admin.person_reactivate", "POST", lambda c: f"/admin/people/{c.leaver.id}/reactivate", admins("POST")),
+    Route("admin.hires_import", "GET", lambda c: "/admin/hires/import", admins("GET")),
+    Route("admin.hires_import", "POST", lambda c: "/admin/hires/import", admins("POST"),
+          lambda c: {"save": "y", "invite": "y", "content": base64.b64encode(
+              b"name,email,role,start date,manager email\nIda Import,ida@example.com,support-engineer,2026-04-06,"
+              b"mara@example.com\n").decode()}),
 ]
 
 
@@ -135,6 +156,8 @@ class Context:
         self.org = org
         self.plan_a, self.plan_b = org.plan_a, org.plan_b
         self.holiday = db.session.scalars(select(Holiday)).first()
+        self.newbie = db.session.scalar(select(User).where(User.email == "newbie@example.com"))
+        self.leaver = db.session.scalar(select(User).where(User.email == "leaver@example.com"))
 
     @property
     def items(self):
@@ -155,6 +178,9 @@ def matrix_org(org):
     changed["phases"][2]["milestones"].append({"text": "Run a customer webinar.", "children": []})
     import_role(changed, now=NOW)
     db.session.add(Holiday(on=NOW.date().replace(month=5, day=1), name="Labour Day"))
+    create_user(email="newbie@example.com", name="Nia Newbie", role="hire")  # no password: can be invited
+    create_user(email="leaver@example.com", name="Leo Leaver", role="hire", password="correct horse battery")
+    deactivate_person(db.session.scalar(select(User).where(User.email == "leaver@example.com")), actor=None, now=NOW)
     db.session.commit()
     return org
 
