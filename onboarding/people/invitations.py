@@ -21,7 +21,7 @@ def send_invitation(user: User, *, actor: User | None, now: datetime) -> None:
     if user.password_hash:
         raise ServiceError(f"{user.email} already has a password; they can use \u201cForgot your password?\u201d")
     user.invited_at = now
-    url = link_url("auth.set_password", kind=INVITATION, token=make_link_token(user, INVITATION))
+    url = link_url("auth.set_password", kind=INVITATION, token=make_link_token(user, INVITATION, now))
     queue_account_mail(user, "invitation", "You are invited to Onboarding", now, url=url,
                        inviter=actor.name if actor is not None else "")
     record_event(None, EventType.PERSON_INVITED, actor, now, person=user, new={"email": user.email})

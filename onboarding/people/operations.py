@@ -234,7 +234,7 @@ def request_password_reset(email: str, *, now: datetime) -> bool:
     user = get_user_by_email(email)
     if user is None or not user.is_active_account or user.erased_at is not None:
         return False
-    url = link_url("auth.set_password", kind=RESET, token=make_link_token(user, RESET))
+    url = link_url("auth.set_password", kind=RESET, token=make_link_token(user, RESET, now))
     queue_account_mail(user, "password_reset", "Reset your Onboarding password", now, url=url)
     record_event(None, EventType.PERSON_PASSWORD_RESET_REQUESTED, None, now, person=user)
     return True
