@@ -98,6 +98,8 @@ def logout():
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password():
     """Ask for a reset link; the answer (and its timing) is the same whether the email is known or not."""
+    if not current_app.config.get("PASSWORD_LOGIN", True):
+        abort(404)  # single sign-on only: there is no password to reset
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         started = time.monotonic()

@@ -1,6 +1,6 @@
 // A real OpenID Connect provider for the tests (node oidc-provider with its built-in sign-in pages).
 // Reads its settings from the environment; prints "ready <issuer>" once it listens on loopback.
-//   OIDC_PORT, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URI,
+//   OIDC_PORT, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URIS (a JSON list),
 //   OIDC_ACCOUNTS = {"login": {"email": ..., "email_verified": true, "name": ...}, ...}
 import Provider from 'oidc-provider';
 
@@ -12,7 +12,7 @@ const provider = new Provider(issuer, {
   clients: [{
     client_id: process.env.OIDC_CLIENT_ID,
     client_secret: process.env.OIDC_CLIENT_SECRET,
-    redirect_uris: [process.env.OIDC_REDIRECT_URI],
+    redirect_uris: JSON.parse(process.env.OIDC_REDIRECT_URIS),
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
