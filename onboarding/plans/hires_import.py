@@ -48,8 +48,18 @@ def role_lookup() -> dict[str, RoleTemplateVersion]:
     return lookup
 
 
+def _outer_transaction() -> None:
+    """SQLite's Python driver starts no transaction before a SAVEPOINT, so each row's RELEASE would
+    commit that row on its own and a preview could not be rolled back. An explicit BEGIN makes the
+    savepoints nest in one transaction, as they do on PostgreSQL."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
 def import_hire_rows(rows: list[CsvRow], *, actor: User | None, now: datetime, invite: bool = True) -> ImportReport:
     """Add a hire and plan per row (new people invited unless `invite` is False); the caller commits."""
+    _outer_transaction()
     roles = role_lookup()
     report = ImportReport()
     for row in rows:
