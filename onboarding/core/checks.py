@@ -44,9 +44,16 @@ def check_evidence_url(value) -> str:
     return url
 
 
+#: dates people can mean; outside them a plan's due dates (start + 12 months) would overflow or be nonsense
+EARLIEST_DATE, LATEST_DATE = date(1970, 1, 1), date(2199, 12, 31)
+
+
 def check_date(value, what: str) -> date:
     if isinstance(value, datetime) or not isinstance(value, date):
         raise ServiceError(f"the {what} must be a date (YYYY-MM-DD)")
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ServiceError(f"the {what} {value.isoformat()} is out of range: give a date between "
+                           f"{EARLIEST_DATE.year} and {LATEST_DATE.year}")
     return value
 
 
