@@ -52,7 +52,8 @@ class OidcProvider:
                     return
             except requests.ConnectionError:
                 if self.process.poll() is not None:
-                    raise RuntimeError("the OpenID provider did not start: " + (self.process.stdout.read() or ""))
+                    output = self.process.stdout.read() or ""
+                    raise RuntimeError("the OpenID provider did not start: " + output) from None
                 time.sleep(0.1)
         raise RuntimeError("the OpenID provider did not answer within 30 s")
 

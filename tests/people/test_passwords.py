@@ -15,7 +15,6 @@ from onboarding.people.models import LoginFailure
 from onboarding.people.operations import get_user_by_email
 from tests.conftest import NOW, login
 from tests.people.helpers import link_in, mail_to
-from tests.people.test_auth import csrf_app  # noqa: F401  (a fixture: the app with CSRF on)
 
 
 def _forgot(client, email):
@@ -165,7 +164,7 @@ def test_huge_fields_are_refused_before_anything_costly(client, field, value):
     assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 0
 
 
-def test_the_csrf_token_changes_at_sign_in_and_sign_out(csrf_app, make_user):  # noqa: F811
+def test_the_csrf_token_changes_at_sign_in_and_sign_out(csrf_app, make_user):
     make_user(email="ada@example.com")
     client = csrf_app.test_client()
 

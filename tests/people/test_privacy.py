@@ -18,7 +18,7 @@ from onboarding.plans.models import CheckIn, Comment, Plan, PlanItem
 from onboarding.plans.states import complete_item
 from onboarding.plans.status import progress_for_plans
 from tests.conftest import NOW, TODAY, login
-from tests.plans.views.conftest import LEAF, client_as, item_by_text, org, sign_in  # noqa: F401 (fixtures)
+from tests.plans.views.conftest import LEAF, item_by_text, sign_in
 
 RATING_NOTES = "Struggles with the on-call rota; HR is aware."
 SELF_ASSESSMENT = "I felt lost during the first two weeks."
