@@ -118,9 +118,12 @@ def set_password_page(kind: str, token: str):
     now = clock.now()
     form = NewPasswordForm()
     try:
-        user_for_link_token(token[:500], kind, now)
+        owner = user_for_link_token(token[:500], kind, now)
     except LinkError as exc:
         return render_template("auth/link_problem.html", message=LINK_PROBLEMS[exc.reason], kind=kind), 400
+    if current_user.is_authenticated and current_user.id != owner.id:
+        return render_template("auth/link_problem.html", kind=kind,
+                               message="This link is for someone else. Sign out first if it was sent to you."), 403
     if form.validate_on_submit():
         try:
             user = set_password_from_link(token, kind, form.new.data, now=now)

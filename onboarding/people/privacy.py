@@ -17,6 +17,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import String, cast, delete, or_, select, update
+from sqlalchemy.orm import aliased
 
 from onboarding.audit.models import Event
 from onboarding.audit.record import record_event
@@ -35,6 +36,14 @@ ERASED_TEXT = "[removed]"
 
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def person_history(user: User, limit: int = 50) -> list[tuple[Event, str | None]]:
+    """The newest changes to a person (people.* events), with who made them (one query)."""
+    Actor = aliased(User)
+    return [tuple(row) for row in db.session.execute(
+        select(Event, Actor.name).outerjoin(Actor, Actor.id == Event.actor_id).where(Event.person_id == user.id)
+        .order_by(Event.created_at.desc(), Event.id.desc()).limit(limit))]
 
 
 def export_person(user: User, *, actor: User | None, now: datetime) -> dict:

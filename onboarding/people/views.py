@@ -24,7 +24,7 @@ from onboarding.people.operations import (
     reactivate_person,
 )
 from onboarding.people.pickers import chosen_manager, eligible_people
-from onboarding.people.privacy import erase_person, export_person
+from onboarding.people.privacy import erase_person, export_person, person_history
 from onboarding.plans.models import Plan
 
 PEOPLE_PER_PAGE = 100
@@ -121,7 +121,7 @@ def person(person_id: int):
         status = 400
     plan_id = db.session.scalar(select(func.max(Plan.id)).where(Plan.hire_id == person.id))
     return render_template("admin/person.html", person=person, form=form, confirm=ConfirmForm(), plan_id=plan_id,
-                           managers=eligible_people(managers_only=True)), status
+                           managers=eligible_people(managers_only=True), events=person_history(person)), status
 
 
 def _person_action(person_id: int, action, done: str, refused: str):

@@ -179,3 +179,14 @@ def test_a_failed_add_sends_no_mail(admin_client):
     assert _add_person(admin_client, manager_email="ghost@example.com").status_code == 400
     assert mail_to("nia@example.com") == []
     assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "nia@example.com")) == 0
+
+
+def test_someone_signed_in_cannot_use_another_persons_link(app, admin_client, make_user):
+    _add_person(admin_client)
+    path = link_in(mail_to("nia@example.com")[0].text_body, "invitation")
+    other = make_user(email="olga@example.com")
+    client = app.test_client()
+    sign_in(client, other)
+    response = client.post(path, data={"new": "my new password", "confirm": "my new password"})
+    assert response.status_code == 403 and "This link is for someone else" in response.get_data(as_text=True)
+    assert get_user_by_email("nia@example.com").password_hash is None

@@ -216,3 +216,15 @@ def test_the_sample_csv_is_served_and_imports_cleanly(app, runner, admin_client,
     result = runner.invoke(args=["hires", "import", str(path), "--no-invite"])
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1].startswith("Imported 2 hire(s); 0 skipped")
+
+
+def test_the_person_page_shows_the_history_of_changes(admin_client, make_user):
+    hire = make_user(email="hana@example.com", name="Hana Hire")
+    _edit(admin_client, hire, name="Hana H. Hire")
+    admin_client.post(f"/admin/people/{hire.id}/deactivate")
+    page = admin_client.get(f"/admin/people/{hire.id}").get_data(as_text=True)
+    history = re.search(r'id="person-history-heading".*?</table>', page, re.S).group(0)
+    # newest first (the factory added the person at the wall clock's time, so only the two below are ordered)
+    assert history.index("deactivated the person") < history.index("edited the person")
+    assert "added the person" in history
+    assert "name: Hana Hire → Hana H. Hire" in history and "Ada Admin" in history
