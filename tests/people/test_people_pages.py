@@ -228,3 +228,20 @@ def test_the_person_page_shows_the_history_of_changes(admin_client, make_user):
     assert history.index("deactivated the person") < history.index("edited the person")
     assert "added the person" in history
     assert "name: Hana Hire → Hana H. Hire" in history and "Ada Admin" in history
+
+
+def test_the_people_pages_cost_the_same_queries_for_5_or_40_people(admin_client, make_user, count_queries):
+    boss = make_user(email="boss@example.com", role="manager")
+
+    def statements(path: str) -> int:
+        with count_queries() as recorded:
+            assert admin_client.get(path).status_code == 200
+        return len(recorded)
+
+    for n in range(5):
+        make_user(email=f"few{n}@example.com", manager_email=boss.email)
+    few = (statements("/admin/people"), statements(f"/admin/people/{boss.id}"))
+    for n in range(35):
+        make_user(email=f"many{n}@example.com", manager_email=boss.email, password=None)
+    many = (statements("/admin/people"), statements(f"/admin/people/{boss.id}"))
+    assert few == many
