@@ -31,11 +31,17 @@ from onboarding.people.models import User
 from onboarding.people.operations import (
     authenticate,
     password_matches,
-    request_password_reset,
     rotate_session_token,
     set_password,
 )
-from onboarding.people.passwords import INVITATION, MAX_AGE, LinkError, set_password_from_link, user_for_link_token
+from onboarding.people.passwords import (
+    INVITATION,
+    MAX_AGE,
+    LinkError,
+    request_password_reset,
+    set_password_from_link,
+    user_for_link_token,
+)
 
 bp = Blueprint("auth", __name__)
 

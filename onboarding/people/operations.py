@@ -1,4 +1,4 @@
-"""Creating people, checking passwords, rate-limiting sign-in."""
+"""Creating, editing and deactivating people; checking passwords (rate-limited, same time for unknown emails)."""
 from __future__ import annotations
 
 import logging
@@ -15,6 +15,7 @@ from onboarding.audit.types import EventType
 from onboarding.core.db import utcnow
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
+from onboarding.people.limits import SIGN_IN, forget_failures, reserve_attempt
 from onboarding.people.models import CADENCES, ROLES, User, new_token
 
 logger = logging.getLogger(__name__)
@@ -150,8 +151,6 @@ def authenticate(email: str, password: str, remote_addr: str, *, now: datetime, 
     """The person whose password this is; None for a wrong one; False when too many attempts were made.
 
     The attempt is recorded (and committed) before the check; see people/limits.py."""
-    from onboarding.people.limits import SIGN_IN, forget_failures, reserve_attempt
-
     email = (email or "").strip().lower()[:254]
     attempt = reserve_attempt(SIGN_IN, email, remote_addr, now=now, config=config)
     if attempt is None:
@@ -220,21 +219,3 @@ def reactivate_person(user: User, *, actor: User | None, now: datetime) -> None:
         raise ServiceError(f"{user.email} is already active")
     user.is_active_account = True
     record_event(None, EventType.PERSON_REACTIVATED, actor, now, person=user)
-
-
-def request_password_reset(email: str, *, now: datetime) -> bool:
-    """Queue a reset mail for a known, active person; True when one was queued (never shown to the asker)."""
-    from onboarding.people.mail import link_url, queue_account_mail
-    from onboarding.people.passwords import RESET, make_link_token
-
-    try:
-        email = normalise_email(email)
-    except ServiceError:
-        return False
-    user = get_user_by_email(email)
-    if user is None or not user.is_active_account or user.erased_at is not None:
-        return False
-    url = link_url("auth.set_password", kind=RESET, token=make_link_token(user, RESET, now))
-    queue_account_mail(user, "password_reset", "Reset your Onboarding password", now, url=url)
-    record_event(None, EventType.PERSON_PASSWORD_RESET_REQUESTED, None, now, person=user)
-    return True

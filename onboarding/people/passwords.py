@@ -17,9 +17,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from onboarding.audit.record import record_event
 from onboarding.audit.types import EventType
+from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
+from onboarding.people.mail import link_url, queue_account_mail
 from onboarding.people.models import User
-from onboarding.people.operations import set_password
+from onboarding.people.operations import get_user_by_email, normalise_email, set_password
 
 INVITATION = "invitation"
 RESET = "reset"
@@ -75,3 +77,18 @@ def set_password_from_link(token: str, kind: str, password: str, *, now: datetim
     user.last_signed_in_at = now
     record_event(None, EventType.PERSON_PASSWORD_SET, user, now, person=user, new={"by": kind})
     return user
+
+
+def request_password_reset(email: str, *, now: datetime) -> bool:
+    """Queue a reset mail for a known, active person; True when one was queued (never shown to the asker)."""
+    try:
+        email = normalise_email(email)
+    except ServiceError:
+        return False
+    user = get_user_by_email(email)
+    if user is None or not user.is_active_account or user.erased_at is not None:
+        return False
+    url = link_url("auth.set_password", kind=RESET, token=make_link_token(user, RESET, now))
+    queue_account_mail(user, "password_reset", "Reset your Onboarding password", now, url=url)
+    record_event(None, EventType.PERSON_PASSWORD_RESET_REQUESTED, None, now, person=user)
+    return True
