@@ -108,7 +108,8 @@ def person(person_id: int):
     if person.erased_at is None and form.validate_on_submit():
         changed, problem = run_action(lambda: edit_person(
             person, actor=signed_in_user(), now=clock.now(), name=form.name.data, email=form.email.data,
-            role=form.role.data, manager=chosen_manager(form.manager_email.data), timezone=form.timezone.data))
+            role=form.role.data, manager=chosen_manager(form.manager_email.data, current=person.manager),
+            timezone=form.timezone.data))
         if problem:
             flash(problem.after("Not saved: "), "error")
             status = 400

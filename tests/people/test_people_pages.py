@@ -245,3 +245,12 @@ def test_the_people_pages_cost_the_same_queries_for_5_or_40_people(admin_client,
         make_user(email=f"many{n}@example.com", manager_email=boss.email, password=None)
     many = (statements("/admin/people"), statements(f"/admin/people/{boss.id}"))
     assert few == many
+
+
+def test_a_person_whose_manager_left_can_still_be_edited(admin_client, make_user):
+    boss = make_user(email="boss@example.com", role="manager")
+    hire = make_user(email="hana@example.com", name="Hana Hire", manager_email=boss.email)
+    admin_client.post(f"/admin/people/{boss.id}/deactivate")
+    assert _edit(admin_client, hire, name="Hana H. Hire", manager_email="boss@example.com").status_code == 302
+    db.session.rollback()
+    assert get_user_by_email("hana@example.com").name == "Hana H. Hire"
