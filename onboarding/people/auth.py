@@ -121,6 +121,8 @@ def forgot_password():
 
 def set_password_page(kind: str, token: str):
     """The page an invitation or reset link opens: choose a password, then land on one's start page."""
+    if not current_app.config.get("PASSWORD_LOGIN", True):
+        abort(404)  # single sign-on only
     now = clock.now()
     form = NewPasswordForm()
     try:

@@ -118,3 +118,19 @@ def test_password_sign_in_can_be_switched_off(sso_app, make_user):
     assert "Sign in with SSO" in page and 'name="password"' not in page and "Forgot your password?" not in page
     response = client.post("/login", data={"email": "ada@example.com", "password": "correct horse battery"})
     assert response.status_code == 404
+
+
+def test_with_password_sign_in_off_nobody_is_invited_and_links_do_nothing(sso_app, make_user):
+    from tests.people.helpers import mail_to
+    from tests.plans.views.conftest import sign_in
+
+    admin = make_user(email="admin@example.com", role="admin")
+    sso_app.config["PASSWORD_LOGIN"] = False
+    client = sso_app.test_client()
+    sign_in(client, admin)
+    response = client.post("/admin/people", data={"name": "Nia", "email": "nia@example.com", "role": "hire",
+                                                  "timezone": "UTC", "invite": "y"})
+    assert response.status_code == 302
+    assert mail_to("nia@example.com") == []
+    assert client.get("/password/forgot").status_code == 404
+    assert client.get("/password/invitation/anything").status_code == 404
