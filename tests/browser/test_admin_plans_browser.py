@@ -40,7 +40,7 @@ def test_admin_adds_a_hire_then_edits_the_plan(page, org, axe):
     page.get_by_role("button", name="Add hire and make the plan").click()
 
     expect(page.get_by_role("heading", name="Katherine Johnson’s plan", level=1)).to_be_visible()
-    expect(page.get_by_role("status")).to_contain_text("Added Katherine Johnson (new account) with a plan from Support Engineer.")
+    expect(page.get_by_role("status")).to_contain_text("Added Katherine Johnson (new account) with a plan from Support Engineer; an invitation is on its way.")
     expect(page.get_by_role("main")).to_contain_text("manager: Grace Hopper")
     assert_accessible(axe, page, "a plan (admin)")
 
