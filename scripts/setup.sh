@@ -2,9 +2,10 @@
 # Install everything the app and its tests need on a fresh Debian machine with Python 3.11+.
 # Idempotent: re-running it only installs what is missing.
 #   scripts/setup.sh          the app (virtualenv in .venv)
-#   scripts/setup.sh --test   also the test tools: PostgreSQL server and Chromium from Debian
+#   scripts/setup.sh --test   also the test tools: PostgreSQL server, Chromium and Node.js from Debian
 #                             (Chromium also prints the seed documents to PDF for the reader's
-#                             tests; the reader's parsers come as wheels with their C inside)
+#                             tests; the reader's parsers come as wheels with their C inside),
+#                             and the OpenID provider the SSO tests run (npm, into tests/oidc/node_modules)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,13 @@ if [ "$want_test" = 1 ]; then
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     # the tests run PostgreSQL as the 'postgres' user when started as root
     command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
+    # the single sign-on tests run a real OpenID provider (node's oidc-provider)
+    command -v node >/dev/null 2>&1 || missing+=(nodejs)
+    command -v npm >/dev/null 2>&1 || missing+=(npm)
     if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
+    if [ ! -d tests/oidc/node_modules/oidc-provider ]; then
+        (cd tests/oidc && npm install --no-audit --no-fund --silent)
+    fi
 fi
 
 python=${PYTHON:-python3}
