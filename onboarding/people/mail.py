@@ -18,10 +18,17 @@ from onboarding.reminders.compose import Links, mail_templates
 
 def queue_account_mail(user: User, template: str, subject: str, now, **context) -> OutboxMessage:
     """Render templates/email/<template>.txt and .html for `user` and queue the message."""
+    message = OutboxMessage(**account_mail_values(user, template, subject, now, **context))
+    db.session.add(message)
+    return message
+
+
+def account_mail_values(user: User, template: str, subject: str, now, **context) -> dict:
+    """The outbox row of an account mail to `user` (for queue_account_mail, or a bulk INSERT)."""
     app = current_app._get_current_object()
     env = mail_templates(app)
     context = {"name": user.name, "first_name": (user.name.split() or [user.name])[0], **context}
-    message = OutboxMessage(
+    return dict(
         user_id=user.id, to_addr=user.email, subject=subject[:300],
         text_body=env.get_template(f"email/{template}.txt").render(context),
         html_body=env.get_template(f"email/{template}.html").render(context),
@@ -29,8 +36,6 @@ def queue_account_mail(user: User, template: str, subject: str, now, **context) 
                  "Date": format_datetime(now), "Auto-Submitted": "auto-generated"},
         status="queued", next_attempt_at=now, created_at=now,
     )
-    db.session.add(message)
-    return message
 
 
 def link_url(endpoint: str, **values) -> str:

@@ -7,8 +7,8 @@ memory stays flat. Each row is still judged on its own, as `hires add` would jud
 are kept, a bad row is reported with its line and writes nothing. The caller commits once at the
 end, so an unexpected database error leaves nothing half-imported.
 
-New people are invited (people/invitations.py) unless `invite` is False: one look-up of the chunk's
-new people, then one invitation each. The web import's preview runs exactly this and rolls back.
+New people are invited (people/invitations.py invite_new_people, set-based too) unless `invite` is
+False. The web import's preview runs exactly this and rolls back.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from onboarding.audit.types import EventType
 from onboarding.core.checks import parse_date
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
-from onboarding.people.invitations import invite_new_person
+from onboarding.people.invitations import invite_new_people
 from onboarding.people.models import User
 from onboarding.people.operations import check_name, check_timezone, normalise_email
 from onboarding.plans.checks import POSITION_STEP
@@ -305,13 +305,9 @@ class _Importer:
         logger.info("hires import: %d plan(s) made", len(accepted))
 
     def _invite(self, user_ids: list[int]) -> None:
-        """Invite the people this chunk added: one query for them, then one invitation each."""
-        if not self.invite or not user_ids:
-            return
-        for user in db.session.scalars(select(User).where(User.id.in_(user_ids))):
-            if invite_new_person(user, invite=True, actor=self.actor, now=self.now):
-                self.report.invited += 1
-        db.session.flush()
+        """Invite the people this chunk added (a fixed handful of statements per chunk)."""
+        if self.invite:
+            self.report.invited += invite_new_people(user_ids, actor=self.actor, now=self.now)
 
     def _insert_items(self, connection, items, plans: list[tuple[int, _Row]]) -> list[int]:
         """Every plan's items, shallowest first so that each level knows its parents' ids. Items with

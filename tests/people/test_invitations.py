@@ -175,6 +175,31 @@ def test_hires_add_and_import_invite_new_people_once(app, runner, make_role, mak
     assert mail_to("lu@example.com") == []
 
 
+def test_an_imported_hires_invitation_link_sets_a_password(app, runner, make_role, make_user, tmp_path):
+    """The import invites set-based (one UPDATE, one INSERT of mails and of events per chunk): the
+    link it mails still names the person and works once, and the invitation is in the audit log."""
+    make_role()
+    make_user(email="mara@example.com", role="manager")
+    csv = tmp_path / "hires.csv"
+    csv.write_text("name,email,role,start date,manager email\n"
+                   "Kim Import,kim@example.com,support-engineer,2026-04-06,mara@example.com\n")
+    result = runner.invoke(args=["hires", "import", str(csv)])
+    assert result.exit_code == 0, result.output
+    [message] = mail_to("kim@example.com")
+    assert "Kim" in message.text_body and message.headers["To"] == "Kim Import <kim@example.com>"
+    kim = get_user_by_email("kim@example.com")
+    assert kim.invited_at is not None
+    assert [e.kind for e in db.session.scalars(select(Event).where(Event.person_id == kim.id).order_by(Event.id))] \
+        == [EventType.PERSON_ADDED, EventType.PERSON_INVITED]
+    path = link_in(message.text_body, "invitation")
+    visitor = app.test_client()
+    response = visitor.post(path, data={"new": "my new password", "confirm": "my new password"})
+    assert response.status_code == 302
+    assert visitor.get("/plan").status_code == 200
+    again = app.test_client().post(path, data={"new": "another password", "confirm": "another password"})
+    assert again.status_code == 400
+
+
 def test_a_failed_add_sends_no_mail(admin_client):
     assert _add_person(admin_client, manager_email="ghost@example.com").status_code == 400
     assert mail_to("nia@example.com") == []
