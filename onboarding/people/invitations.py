@@ -12,10 +12,11 @@ from onboarding.audit.record import record_event, record_events
 from onboarding.audit.types import EventType
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
+from onboarding.outbox.channels.email import sender_domain
 from onboarding.outbox.models import OutboxMessage
 from onboarding.people.mail import account_mail_values, link_url, queue_account_mail
 from onboarding.people.models import User
-from onboarding.people.passwords import INVITATION, make_link_token
+from onboarding.people.passwords import INVITATION, link_serializer, make_link_token
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +64,14 @@ def invite_new_people(user_ids: list[int], *, actor: User | None, now: datetime)
     if not users:
         return 0
     inviter = actor.name if actor is not None else ""
+    domain, serializer = sender_domain(current_app), link_serializer(INVITATION)
     messages, events = [], []
     for user in users:
         set_committed_value(user, "invited_at", now)  # written below, in one UPDATE; the link depends on it
-        url = link_url("auth.set_password", kind=INVITATION, token=make_link_token(user, INVITATION, now))
-        messages.append(account_mail_values(user, "invitation", INVITATION_SUBJECT, now, url=url, inviter=inviter))
+        url = link_url("auth.set_password", kind=INVITATION, token=make_link_token(user, INVITATION, now,
+                                                                                serializer=serializer))
+        messages.append(account_mail_values(user, "invitation", INVITATION_SUBJECT, now, domain=domain, url=url,
+                                            inviter=inviter))
         events.append({"plan_id": None, "item_id": None, "actor_id": actor.id if actor is not None else None,
                        "person_id": user.id, "kind": str(EventType.PERSON_INVITED), "old_value": None,
                        "new_value": {"email": user.email}, "created_at": now})

@@ -23,8 +23,10 @@ def queue_account_mail(user: User, template: str, subject: str, now, **context) 
     return message
 
 
-def account_mail_values(user: User, template: str, subject: str, now, **context) -> dict:
-    """The outbox row of an account mail to `user` (for queue_account_mail, or a bulk INSERT)."""
+def account_mail_values(user: User, template: str, subject: str, now, *, domain: str | None = None,
+                        **context) -> dict:
+    """The outbox row of an account mail to `user` (for queue_account_mail, or a bulk INSERT that
+    passes the sender's `domain` once)."""
     app = current_app._get_current_object()
     env = mail_templates(app)
     context = {"name": user.name, "first_name": (user.name.split() or [user.name])[0], **context}
@@ -32,7 +34,7 @@ def account_mail_values(user: User, template: str, subject: str, now, **context)
         user_id=user.id, to_addr=user.email, subject=subject[:300],
         text_body=env.get_template(f"email/{template}.txt").render(context),
         html_body=env.get_template(f"email/{template}.html").render(context),
-        headers={"To": formataddr((user.name, user.email)), "Message-ID": make_msgid(domain=sender_domain(app)),
+        headers={"To": formataddr((user.name, user.email)), "Message-ID": make_msgid(domain=domain or sender_domain(app)),
                  "Date": format_datetime(now), "Auto-Submitted": "auto-generated"},
         status="queued", next_attempt_at=now, created_at=now,
     )

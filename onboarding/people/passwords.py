@@ -45,8 +45,13 @@ def _fingerprint(user: User) -> str:
     return hashlib.sha256(state.encode()).hexdigest()[:32]
 
 
-def make_link_token(user: User, kind: str, now: datetime) -> str:
-    return _serializer(kind).dumps([user.id, _fingerprint(user), int(now.timestamp())])
+def make_link_token(user: User, kind: str, now: datetime, *, serializer: URLSafeSerializer | None = None) -> str:
+    """A signed link token; bulk callers pass one `serializer` (link_serializer) for all their tokens."""
+    return (serializer or _serializer(kind)).dumps([user.id, _fingerprint(user), int(now.timestamp())])
+
+
+def link_serializer(kind: str) -> URLSafeSerializer:
+    return _serializer(kind)
 
 
 def user_for_link_token(token: str, kind: str, now: datetime) -> User:
