@@ -34,6 +34,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rows", type=int, default=10_000, help="hires in the CSV (default 10000)")
     parser.add_argument("--bad-every", type=int, default=50, help="one row in this many is bad (default 50; 0: none)")
     parser.add_argument("--db", help="SQLite file (default: a temporary file)")
+    parser.add_argument("--no-invite", action="store_true", help="import with --no-invite (no invitation mails)")
     args = parser.parse_args(argv)
     if args.rows < 1:
         parser.error("--rows must be at least 1")
@@ -69,7 +70,8 @@ def main(argv: list[str]) -> int:
             db.session.remove()
             before = _rss_mb()
             started = time.perf_counter()
-            result = app.test_cli_runner().invoke(args=["hires", "import", str(csv_path)])
+            result = app.test_cli_runner().invoke(
+                args=["hires", "import", str(csv_path)] + (["--no-invite"] if args.no_invite else []))
             seconds = time.perf_counter() - started
             after = _rss_mb()
             last = result.output.strip().splitlines()[-1] if result.output.strip() else result.stderr

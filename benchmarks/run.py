@@ -7,6 +7,7 @@
     insights  the Insights page at 10,000 and 50,000 plans, on SQLite and PostgreSQL
     import-hires  `hires import` of a CSV of --rows N hires (default 10,000): time and peak memory
     api       GET /api/v1/plans/{id} and POST /api/v1/items/{id}/complete latency; webhook deliveries/s
+    auth-timing  sign-in and "forgot password" with a known vs an unknown email (medians of 20 tries)
     all       each of the above in turn
 
 These are scripts, not tests: they measure this machine and print, and never fail a build.
@@ -17,8 +18,9 @@ import importlib
 import sys
 from pathlib import Path
 
-NAMES = ("parse", "import", "pages", "digests", "insights", "import-hires", "api")
-MODULES = {"import": "benchmarks.import_bench", "import-hires": "benchmarks.import_hires"}
+NAMES = ("parse", "import", "pages", "digests", "insights", "import-hires", "api", "auth-timing")
+MODULES = {"import": "benchmarks.import_bench", "import-hires": "benchmarks.import_hires",
+           "auth-timing": "benchmarks.auth_timing"}
 
 
 def main(argv: list[str]) -> int:

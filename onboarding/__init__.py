@@ -73,15 +73,18 @@ def _register_blueprints(app: Flask) -> None:
     from onboarding.insights import views as insights
     from onboarding.org import views as _holidays  # noqa: F401
     from onboarding.outbox import views as outbox
-    from onboarding.people import auth
+    from onboarding.people import auth, oidc
     from onboarding.people import views as _people  # noqa: F401
     from onboarding.plans.views import admin as _plans_admin  # noqa: F401
     from onboarding.plans.views import hire, manager, shared
+    from onboarding.plans.views import hires_import as _hires_import  # noqa: F401
     from onboarding.reminders import views as reminders
     from onboarding.roles import views as _roles  # noqa: F401
     from onboarding.webhooks import views as _webhooks  # noqa: F401
 
-    for bp in (auth.bp, admin_bp, hire.bp, manager.bp, shared.bp, reminders.bp, outbox.bp, insights.bp, tokens.bp):
+    oidc.init_app(app)
+    for bp in (auth.bp, oidc.bp, admin_bp, hire.bp, manager.bp, shared.bp, reminders.bp, outbox.bp, insights.bp,
+               tokens.bp):
         app.register_blueprint(bp)
 
 

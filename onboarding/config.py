@@ -1,9 +1,12 @@
 """Configuration: working defaults for local use, overridden by ONBOARDING_* environment variables."""
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 ENV_PREFIX = "ONBOARDING_"
 
@@ -42,9 +45,9 @@ def load_config(instance_path: str) -> dict:
         "ENV_NAME": (_env("ENV", "development") or "development").strip().lower(),
         "SECRET_KEY_FROM_ENV": bool(secret),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        # A random key per process keeps local use working; sessions then end on restart,
-        # which is why production sets ONBOARDING_SECRET_KEY.
-        "SECRET_KEY": secret or secrets.token_hex(32),
+        # Without a configured key, one generated once and kept in the instance folder, so web
+        # workers, the scheduler and the CLI sign alike (an unsubscribe link from a digest opens).
+        "SECRET_KEY": secret or instance_secret_key(instance_path),
         "BASE_URL": base_url,
         "SMTP_HOST": _env("SMTP_HOST"),
         "SMTP_PORT": int(smtp_port) if smtp_port and smtp_port.isdigit() else 25,
@@ -78,6 +81,17 @@ def load_config(instance_path: str) -> dict:
         "SLACK_API_URL": (_env("SLACK_API_URL", "https://slack.com/api") or "").rstrip("/"),
         # Outgoing HTTP (webhooks, chat): seconds to wait for an answer
         "HTTP_TIMEOUT": float(_env("HTTP_TIMEOUT", "10") or 10),
+        # Single sign-on (OpenID Connect); configured when the issuer and client id are set.
+        "OIDC_ISSUER": (_env("OIDC_ISSUER") or "").rstrip("/") or None,
+        "OIDC_CLIENT_ID": _env("OIDC_CLIENT_ID"),
+        "OIDC_CLIENT_SECRET": _env("OIDC_CLIENT_SECRET"),
+        "OIDC_CREATE_USERS": _env_bool("OIDC_CREATE_USERS", False),
+        "PASSWORD_LOGIN": _env_bool("PASSWORD_LOGIN", True),
+        # "Forgot your password?" answers no sooner than this, known email or not (same timing).
+        "FORGOT_PASSWORD_MIN_SECONDS": 0.25,
+        # Comments a person may post per COMMENT_WINDOW_SECONDS.
+        "COMMENT_MAX_PER_WINDOW": 20,
+        "COMMENT_WINDOW_SECONDS": 10 * 60,
         "LOG_FORMAT": (_env("LOG_FORMAT", "text") or "text").lower(),
         "METRICS_TOKEN": _env("METRICS_TOKEN"),
         #: X-Forwarded-* headers are trusted from this many proxies (0: not at all)
@@ -107,3 +121,37 @@ def check_production(config: dict, secret_given: bool) -> None:
     if config.get("ENV_NAME") == "production" and not secret_given:
         raise ConfigError("ONBOARDING_ENV=production needs ONBOARDING_SECRET_KEY: set it to a long random "
                           "value, e.g. from `python3 -c 'import secrets; print(secrets.token_hex(32))'`")
+
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """The key kept in instance/secret_key (mode 0600), made by the first process that needs it."""
+    path = Path(instance_path) / SECRET_KEY_FILE
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return _read_key(path)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    logger.warning("ONBOARDING_SECRET_KEY is not set: generated a key and kept it in %s (mode 0600); "
+                   "set ONBOARDING_SECRET_KEY in production", path)
+    return key
+
+
+def _read_key(path: Path, attempts: int = 50) -> str:
+    import time
+
+    for _ in range(attempts):  # a file just made by another process may be empty for a moment
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} is empty: remove it or set ONBOARDING_SECRET_KEY")

@@ -2,9 +2,10 @@
 # Install everything the app and its tests need on a fresh Debian machine with Python 3.11+.
 # Idempotent: re-running it only installs what is missing.
 #   scripts/setup.sh          the app (virtualenv in .venv)
-#   scripts/setup.sh --test   also the test tools: PostgreSQL server and Chromium from Debian
+#   scripts/setup.sh --test   also the test tools: PostgreSQL server, Chromium and Node.js from Debian
 #                             (Chromium also prints the seed documents to PDF for the reader's
-#                             tests; the reader's parsers come as wheels with their C inside)
+#                             tests; the reader's parsers come as wheels with their C inside),
+#                             and the OpenID provider the SSO tests run (npm, into tests/oidc/node_modules)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,10 +41,17 @@ if [ "$want_test" = 1 ]; then
     #   chromium     the browser tests' browser
     #   libatomic1   Playwright's bundled node needs libatomic.so.1
     #   util-linux   runuser: as root the tests run PostgreSQL as the 'postgres' user
+    #   nodejs, npm  the single sign-on tests run a real OpenID provider (node's oidc-provider)
     mapfile -t missing < <(not_installed postgresql chromium libatomic1 util-linux)
     needed+=("${missing[@]}")
+    # a node from elsewhere (nvm, a vendor build) serves as well as Debian's
+    command -v node >/dev/null 2>&1 || needed+=(nodejs)
+    command -v npm >/dev/null 2>&1 || needed+=(npm)
 fi
 if [ "${#needed[@]}" -gt 0 ]; then apt_install "${needed[@]}"; fi
+if [ "$want_test" = 1 ] && [ ! -d tests/oidc/node_modules/oidc-provider ]; then
+    (cd tests/oidc && npm install --no-audit --no-fund --silent)
+fi
 
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv

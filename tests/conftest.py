@@ -251,3 +251,24 @@ def count_queries(app):
     from onboarding.core.db import recorded_statements
 
     return lambda: recorded_statements(db.engine)
+
+
+#: the people the test OpenID provider knows (login name -> claims in its ID tokens)
+OIDC_ACCOUNTS = {
+    "ada": {"email": "Ada@Example.com", "email_verified": True, "name": "Ada Lovelace"},
+    "unverified": {"email": "ada@example.com", "email_verified": False, "name": "Not Ada"},
+    "stranger": {"email": "stranger@example.com", "email_verified": True, "name": "Sam Stranger"},
+}
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """A real OpenID Connect provider (node oidc-provider) on loopback, for the session; it sends
+    people back to the test apps' BASE_URL (http://onboarding.test)."""
+    from tests.oidc.provider import OidcProvider
+    from tests.reminders.helpers import free_port
+
+    provider = OidcProvider(free_port(), ["http://onboarding.test/auth/oidc/callback"], OIDC_ACCOUNTS)
+    provider.start()
+    yield provider
+    provider.stop()

@@ -8,7 +8,7 @@ upgrade re-derives every parent from its children, with an `item.derived` event 
 The downgrade drops the column and keeps the repaired states (they are the right ones).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01 23:43:17
 """
 from datetime import datetime, timezone
@@ -19,7 +19,7 @@ from alembic import op
 from onboarding.plans.repair import rederive_parents
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

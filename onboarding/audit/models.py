@@ -18,13 +18,16 @@ class Event(Base):
     item_id: Mapped[int | None] = mapped_column(ForeignKey("plan_items.id", ondelete="SET NULL"), index=True)
     #: who did it; empty for the system (scheduler, imports)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: the person the event is about, for changes to a person (people.*) rather than to a plan
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     #: what happened: an EventType value ("item.completed", "plan.start_moved" ...)
     kind: Mapped[str] = mapped_column(String(50))
     old_value: Mapped[dict | None] = mapped_column(JSON)
     new_value: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    person: Mapped[User | None] = relationship(foreign_keys=[person_id])
 
 
 @event.listens_for(Session, "before_flush")

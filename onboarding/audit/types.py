@@ -30,6 +30,17 @@ class EventType(StrEnum):
     HOLIDAY_REMOVED = "holiday.removed"
     SETTINGS_WORKING_DAYS = "settings.working_days"
 
+    PERSON_ADDED = "person.added"
+    PERSON_EDITED = "person.edited"
+    PERSON_INVITED = "person.invited"
+    PERSON_PASSWORD_SET = "person.password_set"
+    PERSON_PASSWORD_RESET_REQUESTED = "person.password_reset_requested"
+    PERSON_DEACTIVATED = "person.deactivated"
+    PERSON_REACTIVATED = "person.reactivated"
+    PERSON_SIGNED_IN_SSO = "person.signed_in_sso"
+    PERSON_EXPORTED = "person.exported"
+    PERSON_ERASED = "person.erased"
+
 
 #: the types a webhook endpoint can subscribe to (DESIGN, "API and integrations")
 WEBHOOK_TYPES: tuple[str, ...] = (

@@ -24,6 +24,16 @@ EVENT_WORDS: dict[str, str] = {
     EventType.HOLIDAY_ADDED: "added a holiday",
     EventType.HOLIDAY_REMOVED: "removed a holiday",
     EventType.SETTINGS_WORKING_DAYS: "changed the working-day rule",
+    EventType.PERSON_ADDED: "added the person",
+    EventType.PERSON_EDITED: "edited the person",
+    EventType.PERSON_INVITED: "sent an invitation",
+    EventType.PERSON_PASSWORD_SET: "set a password",
+    EventType.PERSON_PASSWORD_RESET_REQUESTED: "asked for a password reset",
+    EventType.PERSON_DEACTIVATED: "deactivated the person",
+    EventType.PERSON_REACTIVATED: "reactivated the person",
+    EventType.PERSON_SIGNED_IN_SSO: "signed in with single sign-on",
+    EventType.PERSON_EXPORTED: "exported the person's data",
+    EventType.PERSON_ERASED: "erased the person's personal data",
 }
 
 

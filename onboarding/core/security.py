@@ -28,6 +28,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if current_user.is_authenticated and "Cache-Control" not in response.headers:
+            # Signed-in pages hold personal data: never kept by a browser or a shared cache.
+            response.headers["Cache-Control"] = "no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
@@ -43,7 +46,7 @@ def is_safe_next(target: str | None) -> bool:
     """Only allow `next` redirects to a path on this site."""
     if not target:
         return False
-    if target.startswith("//") or "\\" in target:
+    if target.startswith("//") or "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return False
     joined = urlsplit(urljoin(request.host_url, target))
     host = urlsplit(request.host_url)

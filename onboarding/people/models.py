@@ -47,6 +47,12 @@ class User(UserMixin, Base):
     #: the person's Microsoft Teams incoming-webhook or Workflows URL, for digests in Teams
     teams_webhook_url: Mapped[str] = mapped_column(String(2000), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when the last invitation was queued; a newer one revokes the links of the older ones
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the last successful sign-in (password or single sign-on)
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: set when an admin erased the person's personal data (the row stays, anonymous, for plan figures)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     manager: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[manager_id])
 
@@ -56,6 +62,17 @@ class User(UserMixin, Base):
 
     def get_id(self) -> str:  # Flask-Login: the session carries the token, so rotating it logs out
         return f"{self.id}:{self.session_token}"
+
+    @property
+    def status(self) -> str:
+        """What the people page shows: erased, deactivated, active, invited or "no access yet"."""
+        if self.erased_at is not None:
+            return "erased"
+        if not self.is_active_account:
+            return "deactivated"
+        if self.password_hash or self.last_signed_in_at:
+            return "active"
+        return "invited" if self.invited_at else "not invited"
 
     @property
     def is_admin(self) -> bool:
@@ -90,11 +107,18 @@ class ApiToken(Base):
 
 
 class LoginFailure(Base):
-    """A failed sign-in, kept in the database so that every web worker sees the same rate limit."""
+    """A password attempt, kept in the database so that every web worker sees the same rate limit.
+
+    The row is written (and committed) before the password is checked and removed when it matched,
+    so what stays are the failures; counting after one's own row is committed makes the limit hold
+    under concurrent guesses (see people/limits.py).
+    """
 
     __tablename__ = "login_failures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: "sign-in" or "password-change" (the current-password check)
+    purpose: Mapped[str] = mapped_column(String(20), default="sign-in")
     email: Mapped[str] = mapped_column(String(254), index=True)
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

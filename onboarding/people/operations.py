@@ -1,20 +1,24 @@
-"""Creating people, checking passwords, rate-limiting sign-in."""
+"""Creating, editing and deactivating people; checking passwords (rate-limited, same time for unknown emails)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from onboarding.audit.record import record_event
+from onboarding.audit.types import EventType
+from onboarding.core.db import utcnow
 from onboarding.core.errors import ServiceError
 from onboarding.core.health import describe
 from onboarding.extensions import db
-from onboarding.people.models import CADENCES, ROLES, LoginFailure, User, new_token
+from onboarding.people.limits import SIGN_IN, forget_failures, reserve_attempt
+from onboarding.people.models import CADENCES, ROLES, User, new_token
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +83,8 @@ def create_user(
     timezone: str = "UTC",
     digest_cadence: str = "weekly",
     digest_hour: int = 9,
+    actor: User | None = None,
+    now: datetime | None = None,
 ) -> User:
     """Create a person; refuses a duplicate email, an unknown role, manager or time zone."""
     email = normalise_email(email)
@@ -107,6 +113,9 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
+    record_event(None, EventType.PERSON_ADDED, actor, now or utcnow(), person=user,
+                 new={"email": email, "name": user.name, "role": role,
+                      "manager": manager.email if manager else None, "timezone": user.timezone})
     logger.info("created %s %s", role, email)
     return user
 
@@ -121,45 +130,105 @@ def rotate_session_token(user: User) -> None:
     user.session_token = new_token()
 
 
-def is_login_blocked(email: str, remote_addr: str, *, now: datetime, config: dict) -> bool:
-    """Too many recent failures for this email, or from this address."""
-    since = now - timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
-    by_email = db.session.scalar(
-        select(func.count()).select_from(LoginFailure).where(LoginFailure.email == email, LoginFailure.failed_at >= since)
-    )
-    by_addr = db.session.scalar(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.remote_addr == remote_addr, LoginFailure.failed_at >= since)
-    )
-    return by_email >= config["LOGIN_MAX_FAILURES"] or by_addr >= config["LOGIN_MAX_FAILURES_PER_IP"]
+_dummy_hashes: dict[str, str] = {}
 
 
-def authenticate(email: str, password: str, remote_addr: str, *, now: datetime, config: dict) -> User | None:
-    """Return the user if the password matches; record a failure otherwise. Callers check the block first.
+def _dummy_hash() -> str:
+    """A hash made with the configured method, checked when there is no account, so that an unknown
+    email costs the same time as a known one."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash(new_token(), method=method)
+    return _dummy_hashes[method]
 
-    The bookkeeping (clearing this email's failures, recording a failure, pruning old ones) is the
-    only write a sign-in makes. When the database refuses writes (a read-only SQLite file, a
-    PostgreSQL standby) the sign-in still gets its answer: the write is dropped and the error
-    logged for the admin, and the limit counts only the failures already recorded.
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Check a password in the same time whether or not the person exists or has a password."""
+    stored = user.password_hash if user is not None and user.password_hash else None
+    matches = check_password_hash(stored or _dummy_hash(), password or "")
+    return matches and stored is not None
+
+
+def authenticate(email: str, password: str, remote_addr: str, *, now: datetime, config: dict) -> User | None | bool:
+    """The person whose password this is; None for a wrong one; False when too many attempts were made.
+
+    The attempt is recorded (and committed) before the check; see people/limits.py. The bookkeeping
+    is the only write a sign-in makes: when the database refuses writes (a read-only SQLite file, a
+    PostgreSQL standby) the sign-in still gets its answer, the write is dropped and the error logged
+    for the admin, and the limit counts only the attempts already recorded.
     """
     email = (email or "").strip().lower()[:254]
+    attempt = reserve_attempt(SIGN_IN, email, remote_addr, now=now, config=config)
+    if attempt is None:
+        return False
     user = get_user_by_email(email)
-    matched = (user is not None and user.password_hash and user.is_active
-               and check_password_hash(user.password_hash, password))
+    if not password_matches(user, password) or user is None or not user.is_active or user.erased_at is not None:
+        return None
     try:
-        if matched:
-            db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
-        else:
-            db.session.add(LoginFailure(email=email, remote_addr=remote_addr[:64], failed_at=now))
-            # Keep the table small: failures older than the window no longer count.
-            db.session.execute(
-                delete(LoginFailure).where(LoginFailure.failed_at < now - timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]))
-            )
+        forget_failures(attempt)
+        user.last_signed_in_at = now
         db.session.flush()
     except OperationalError as exc:
         db.session.rollback()
-        logger.error("sign-in for %s answered, but not recorded: the database refused the write (%s); "
-                     "new failed sign-ins are not counted towards the limit until it takes writes again",
+        logger.error("sign-in for %s answered, but not recorded: the database refused the write (%s)",
                      email, describe(exc))
-    return user if matched else None
+    return user
+
+
+#: fields an admin edits on the people page, in the order the audit log shows them
+EDITABLE = ("name", "email", "role", "manager", "timezone")
+
+
+def edit_person(user: User, *, actor: User | None, now: datetime, name: str, email: str, role: str,
+                manager: User | None, timezone: str) -> bool:
+    """Change a person's details; records what changed. Returns False when nothing did."""
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise ServiceError(f"unknown role '{role}': choose one of {', '.join(ROLES)}")
+    if email != user.email and get_user_by_email(email) is not None:
+        raise ServiceError(f"a person with the email {email} already exists")
+    if manager is not None:
+        if manager.id == user.id:
+            raise ServiceError("a person cannot be their own manager")
+        boss: User | None = manager
+        seen: set[int] = set()
+        while boss is not None and boss.id not in seen:
+            if boss.id == user.id:
+                raise ServiceError(f"{manager.name} reports to {user.name}: that would be a circle of managers")
+            seen.add(boss.id)
+            boss = boss.manager
+    before = {"name": user.name, "email": user.email, "role": user.role,
+              "manager": user.manager.email if user.manager else None, "timezone": user.timezone}
+    user.name, user.email, user.role = check_name(name), email, role
+    user.manager, user.timezone = manager, check_timezone(timezone)
+    after = {"name": user.name, "email": user.email, "role": user.role,
+             "manager": manager.email if manager else None, "timezone": user.timezone}
+    changed = [key for key in EDITABLE if before[key] != after[key]]
+    if not changed:
+        return False
+    if "email" in changed:
+        rotate_session_token(user)  # a changed sign-in name ends sessions and pending links
+    record_event(None, EventType.PERSON_EDITED, actor, now, person=user,
+                 old={k: before[k] for k in changed}, new={k: after[k] for k in changed})
+    logger.info("%s edited: %s", user.email, ", ".join(changed))
+    return True
+
+
+def deactivate_person(user: User, *, actor: User | None, now: datetime) -> None:
+    """A deactivated person cannot sign in and gets no digests; their plan and history stay."""
+    if actor is not None and actor.id == user.id:
+        raise ServiceError("you cannot deactivate yourself")
+    if not user.is_active_account:
+        raise ServiceError(f"{user.email} is already deactivated")
+    user.is_active_account = False
+    rotate_session_token(user)
+    record_event(None, EventType.PERSON_DEACTIVATED, actor, now, person=user)
+
+
+def reactivate_person(user: User, *, actor: User | None, now: datetime) -> None:
+    if user.erased_at is not None:
+        raise ServiceError("an erased person cannot be reactivated")
+    if user.is_active_account:
+        raise ServiceError(f"{user.email} is already active")
+    user.is_active_account = True
+    record_event(None, EventType.PERSON_REACTIVATED, actor, now, person=user)

@@ -3,9 +3,13 @@
 A hire sees their own plan; a manager the plans they manage; a buddy the plans they buddy; an admin
 every plan. Anything else answers 404, never 403, so that someone else's plan does not even exist.
 
+A buddy reads the items and comments and may comment, but never sees the manager's check-in ratings
+and notes or the hire's self-assessment: HR data between the hire and their manager.
+
 | action                                          | hire (own) | plan's manager | buddy | admin |
 |-------------------------------------------------|------------|----------------|-------|-------|
 | read, comment                                   | yes        | yes            | yes   | yes   |
+| read_check_ins (ratings, notes, self-assessment)| yes        | yes            |       | yes   |
 | complete, reopen, self_assess                   | yes        |                |       |       |
 | sign_off, send_back, waive, edit, check_in      |            | yes            |       | yes   |
 | upgrade (move to a newer template version)      |            |                |       | yes   |
@@ -24,8 +28,10 @@ from onboarding.plans.models import Plan, PlanItem
 HIRE_ACTIONS = frozenset({"complete", "reopen", "self_assess"})
 MANAGER_ACTIONS = frozenset({"sign_off", "send_back", "waive", "edit", "check_in"})
 EVERYONE_ACTIONS = frozenset({"read", "comment"})
+#: the hire, the plan's manager and admins, never the buddy
+PRIVATE_ACTIONS = frozenset({"read_check_ins"})
 ADMIN_ONLY_ACTIONS = frozenset({"upgrade"})
-ACTIONS = HIRE_ACTIONS | MANAGER_ACTIONS | EVERYONE_ACTIONS | ADMIN_ONLY_ACTIONS
+ACTIONS = HIRE_ACTIONS | MANAGER_ACTIONS | EVERYONE_ACTIONS | PRIVATE_ACTIONS | ADMIN_ONLY_ACTIONS
 _MAX_ID = 2**31 - 1
 
 
@@ -56,6 +62,8 @@ def can(user: User | None, plan: Plan, action: str) -> bool:
     is_buddy = plan.buddy_id is not None and plan.buddy_id == user.id
     if action in EVERYONE_ACTIONS:
         return user.is_admin or is_hire or is_manager or is_buddy
+    if action in PRIVATE_ACTIONS:
+        return user.is_admin or is_hire or is_manager
     if action in HIRE_ACTIONS:
         return is_hire
     if action in MANAGER_ACTIONS:

@@ -1,9 +1,10 @@
 """Check-ins at the end of each phase, the hire's self-assessment, and comments on a plan."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 
 from onboarding.audit.record import record_event
 from onboarding.audit.types import EventType
@@ -55,11 +56,24 @@ def record_check_in(plan: Plan, phase_key: str, manager: User, status: str, note
     return row
 
 
+def check_comment_rate(author: User, now: datetime) -> None:
+    """At most COMMENT_MAX_PER_WINDOW comments per person per COMMENT_WINDOW_SECONDS (config)."""
+    config = current_app.config
+    limit, window = int(config.get("COMMENT_MAX_PER_WINDOW", 20)), int(config.get("COMMENT_WINDOW_SECONDS", 600))
+    recent = db.session.scalar(select(func.count()).select_from(Comment).where(
+        Comment.author_id == author.id, Comment.created_at >= now - timedelta(seconds=window))) or 0
+    if recent >= limit:
+        raise ServiceError(f"you have written {limit} comments in the last {window // 60} minutes: "
+                           "wait a few minutes before the next one")
+
+
 def add_comment(plan: Plan, author: User, body: str, now: datetime, item: PlanItem | None = None) -> Comment:
     """A comment on a plan or one of its items (hire, manager, buddy or admin)."""
     body = clean_text(body, "comment", MAX_COMMENT)
     if item is not None and item.plan_id != plan.id:
         raise ServiceError("that item is not on this plan")
+    if author is not None:
+        check_comment_rate(author, now)
     comment = Comment(plan_id=plan.id, item_id=item.id if item else None, author_id=author.id if author else None,
                       body=body, created_at=now)
     db.session.add(comment)

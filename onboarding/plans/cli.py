@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from onboarding.core import clock
@@ -17,11 +16,11 @@ from onboarding.core.checks import parse_date
 from onboarding.core.cli import fail
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
+from onboarding.people.invitations import invite_new_person
 from onboarding.plans.creation import hire_person_with_plan
 from onboarding.plans.hires_csv import iter_hires_csv
-from onboarding.plans.hires_import import first_and_rest, import_hire_rows
+from onboarding.plans.hires_import import first_and_rest, import_hire_rows, role_lookup
 from onboarding.plans.reading import plan_as_json, plan_for_email
-from onboarding.roles.models import RoleTemplate, RoleTemplateVersion
 from onboarding.roles.operations import get_template_by_slug, latest_version
 
 logger = logging.getLogger(__name__)
@@ -42,7 +41,8 @@ plans = AppGroup("plans", help="Look at hires' plans.")
 @click.option("--buddy", "buddy_email", help="An optional buddy's email (must exist).")
 @click.option("--timezone", "timezone_name", default="UTC", show_default=True,
               help="IANA time zone for a new person, e.g. Europe/Paris.")
-def add_hire(email, name, slug, start, manager_email, buddy_email, timezone_name):
+@click.option("--no-invite", is_flag=True, help="Do not mail a new person an invitation to set a password.")
+def add_hire(email, name, slug, start, manager_email, buddy_email, timezone_name, no_invite):
     """Create a hire and their plan (a person who already exists keeps their account and gets the plan)."""
     now = clock.now()
     try:
@@ -54,6 +54,7 @@ def add_hire(email, name, slug, start, manager_email, buddy_email, timezone_name
             email=email, name=name, template_version=latest_version(template), start_on=start_on,
             manager_email=manager_email, buddy_email=buddy_email, timezone_name=timezone_name, actor=None, now=now,
         )
+        invited = result.is_new_person and invite_new_person(result.hire, invite=not no_invite, actor=None, now=now)
     except ServiceError as exc:
         db.session.rollback()
         fail(str(exc))
@@ -64,27 +65,19 @@ def add_hire(email, name, slug, start, manager_email, buddy_email, timezone_name
                f"{len(result.plan.items)} item(s).")
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
-
-
-def _role_lookup() -> dict[str, RoleTemplateVersion]:
-    """Every template's newest version by slug and by lower-case title, in one query."""
-    stmt = select(RoleTemplate, RoleTemplateVersion).join(
-        RoleTemplateVersion, (RoleTemplateVersion.template_id == RoleTemplate.id)
-        & (RoleTemplateVersion.number == RoleTemplate.latest_number))
-    lookup: dict[str, RoleTemplateVersion] = {}
-    for template, version in db.session.execute(stmt):
-        lookup.setdefault(template.slug, version)
-        lookup.setdefault(" ".join(template.title.split()).lower(), version)
-    return lookup
+    if invited:
+        click.echo(f"An invitation to {result.hire.email} is queued in the outbox.", err=True)
 
 
 @hires.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
-def import_hires(path: Path):
+@click.option("--no-invite", is_flag=True, help="Do not mail invitations to the new people.")
+def import_hires(path: Path, no_invite: bool):
     """Add many hires from a CSV file (name, email, role, start date, manager email, buddy email).
 
     Bad rows are reported with their line numbers and the good rows are kept; a person who already
-    has an active plan is reported and skipped, never given a second plan.
+    has an active plan is reported and skipped, never given a second plan. New people get an
+    invitation unless --no-invite.
     """
     try:
         if not path.is_file():
@@ -101,7 +94,7 @@ def import_hires(path: Path):
         fail(f"{path.name}: the file has a header row but no hires")
     now = clock.now()
     try:
-        report = import_hire_rows(rows, _role_lookup(), now)
+        report = import_hire_rows(rows, role_lookup(), now, invite=not no_invite)
         db.session.commit()
     except ServiceError as exc:  # the CSV is damaged further down: nothing is imported
         db.session.rollback()
@@ -110,8 +103,7 @@ def import_hires(path: Path):
         db.session.rollback()
         logger.exception("hires import failed")
         fail(f"{path.name}: the database refused the import ({type(exc).__name__}); nothing was imported")
-    problems = [(line, f"skipped: {message}") for line, message in report.skipped] + report.failed + report.warnings
-    for line, message in sorted(problems):
+    for line, message in report.problems():
         click.echo(f"line {line}: {message}", err=True)
     click.echo(f"Imported {report.added} hire(s); {len(report.skipped)} skipped (already have a plan); "
                f"{len(report.failed)} row(s) failed.")

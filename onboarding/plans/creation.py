@@ -84,6 +84,8 @@ def _person_by_email(email: str | None, what: str) -> User | None:
     person = get_user_by_email(email)
     if person is None:
         raise ServiceError(f"no person with the email {email} (the {what}): add them first with `onboarding users add`")
+    if not person.is_active_account:
+        raise ServiceError(f"{email} (the {what}) is deactivated: choose someone active")
     return person
 
 

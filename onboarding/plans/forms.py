@@ -23,6 +23,7 @@ from wtforms.widgets import HiddenInput
 
 from onboarding.core.forms import MAX_ID, IsoDateField, choices, version_field
 from onboarding.core.phases import CHECKIN_LABELS
+from onboarding.people.forms import invite_field, person_field, timezone_field
 
 CHECKIN_CHOICES = choices(CHECKIN_LABELS.items())
 
@@ -69,12 +70,12 @@ class HireForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role template", validators=[DataRequired("Choose a role template.")])
     start_on = IsoDateField("Start date", validators=[InputRequired("Give the start date as YYYY-MM-DD.")])
-    manager_email = StringField("Manager's email", validators=[Optional(), Length(max=254)],
-                                description="Leave empty if the hire has no manager yet: the plan is still made, "
-                                            "and the dashboard lists it until one is set.")
-    buddy_email = StringField("Buddy's email (optional)", validators=[Optional(), Length(max=254)])
-    timezone = StringField("Time zone", default="UTC", validators=[DataRequired(), Length(max=64)],
-                           description="An IANA name such as Europe/Paris; used for reminder timing.")
+    manager_email = person_field("Manager", "eligible-managers",
+                                 "Start typing a name or email and choose from the list. Leave empty if the hire "
+                                 "has no manager yet: the plan is still made, and the dashboard lists it until one is set.")
+    buddy_email = person_field("Buddy (optional)", "eligible-buddies")
+    timezone = timezone_field()
+    invite = invite_field()
 
 
 class MoveStartForm(FlaskForm):
@@ -82,8 +83,8 @@ class MoveStartForm(FlaskForm):
 
 
 class PlanPeopleForm(FlaskForm):
-    manager_email = StringField("Manager's email", validators=[Optional(), Length(max=254)])
-    buddy_email = StringField("Buddy's email", validators=[Optional(), Length(max=254)])
+    manager_email = person_field("Manager", "eligible-managers")
+    buddy_email = person_field("Buddy", "eligible-buddies")
 
 
 class AddItemForm(FlaskForm):

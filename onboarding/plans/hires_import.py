@@ -6,6 +6,9 @@ item depth), whatever its size, and holds no ORM objects, so time grows linearly
 memory stays flat. Each row is still judged on its own, as `hires add` would judge it: good rows
 are kept, a bad row is reported with its line and writes nothing. The caller commits once at the
 end, so an unexpected database error leaves nothing half-imported.
+
+New people are invited (people/invitations.py invite_new_people, set-based too) unless `invite` is
+False. The web import's preview runs exactly this and rolls back.
 """
 from __future__ import annotations
 
@@ -23,13 +26,14 @@ from onboarding.core.checks import parse_date
 from onboarding.core.db import table_of
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
+from onboarding.people.invitations import invite_new_people
 from onboarding.people.models import User
 from onboarding.people.operations import check_name, check_timezone, normalise_email
 from onboarding.plans.checks import POSITION_STEP
 from onboarding.plans.due_dates import WorkCalendar, dated_phases, due_offsets, load_calendar
 from onboarding.plans.hires_csv import CsvRow
 from onboarding.plans.models import Plan, PlanItem
-from onboarding.roles.models import RoleTemplateVersion
+from onboarding.roles.models import RoleTemplate, RoleTemplateVersion
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +48,13 @@ class ImportReport:
     #: (line, message): a row that could not be imported
     failed: list[tuple[int, str]] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
+    invited: int = 0
+    #: (line, name, email, template title, start date, is a new person) per added row, when asked for
+    preview: list[tuple] | None = None
+
+    def problems(self) -> list[tuple[int, str]]:
+        """Every line to report, in line order, worded as the command prints them."""
+        return sorted([(line, f"skipped: {m}") for line, m in self.skipped] + self.failed + self.warnings)
 
 
 @dataclass
@@ -76,10 +87,24 @@ class _Skeleton:
     has_children: list[bool]
 
 
-def import_hire_rows(rows: Iterable[CsvRow], roles: dict[str, RoleTemplateVersion], now: datetime) -> ImportReport:
-    """Add a hire and their plan for every good row; the caller commits (or rolls back) once."""
-    report = ImportReport()
-    importer = _Importer(roles, now, report)
+def role_lookup() -> dict[str, RoleTemplateVersion]:
+    """Every template's newest version by slug and by lower-case title, in one query."""
+    stmt = select(RoleTemplate, RoleTemplateVersion).join(
+        RoleTemplateVersion, (RoleTemplateVersion.template_id == RoleTemplate.id)
+        & (RoleTemplateVersion.number == RoleTemplate.latest_number))
+    lookup: dict[str, RoleTemplateVersion] = {}
+    for template, version in db.session.execute(stmt):
+        lookup.setdefault(template.slug, version)
+        lookup.setdefault(" ".join(template.title.split()).lower(), version)
+    return lookup
+
+
+def import_hire_rows(rows: Iterable[CsvRow], roles: dict[str, RoleTemplateVersion], now: datetime, *,
+                     invite: bool = True, actor: User | None = None, preview: bool = False) -> ImportReport:
+    """Add a hire and their plan for every good row, inviting new people unless `invite` is False;
+    `preview` keeps one line per added row for the web preview. The caller commits (or rolls back) once."""
+    report = ImportReport(preview=[] if preview else None)
+    importer = _Importer(roles, now, report, invite=invite, actor=actor)
     iterator = iter(rows)
     while chunk := list(islice(iterator, CHUNK)):
         importer.chunk(chunk)
@@ -87,8 +112,11 @@ def import_hire_rows(rows: Iterable[CsvRow], roles: dict[str, RoleTemplateVersio
 
 
 class _Importer:
-    def __init__(self, roles: dict[str, RoleTemplateVersion], now: datetime, report: ImportReport):
+    def __init__(self, roles: dict[str, RoleTemplateVersion], now: datetime, report: ImportReport, *,
+                 invite: bool, actor: User | None):
         self.roles, self.now, self.report = roles, now, report
+        self.invite, self.actor = invite, actor
+        self.new_emails: set[str] = set()
         self.calendar: WorkCalendar = load_calendar()
         self.skeletons: dict[int, _Skeleton] = {}
         self.colleagues: dict[str, str | ServiceError] = {}
@@ -233,6 +261,17 @@ class _Importer:
             for _, hire, _, _ in self.pending_plans:
                 if hire.id is None:
                     hire.id = ids[hire.email]
+            manager_emails = {manager.id: manager.email for _, _, manager, _ in self.pending_plans if manager}
+            record_events([
+                {"plan_id": None, "item_id": None, "actor_id": self.actor.id if self.actor else None,
+                 "person_id": ids[values["email"]], "kind": str(EventType.PERSON_ADDED), "old_value": None,
+                 "created_at": self.now, "new_value": {
+                     "email": values["email"], "name": values["name"], "role": "hire",
+                     "manager": manager_emails.get(values["manager_id"]), "timezone": values["timezone"]}}
+                for values in self.pending_users
+            ])
+            self._invite([ids[values["email"]] for values in self.pending_users])
+            self.new_emails.update(values["email"] for values in self.pending_users)
             self.pending_users = []
         if self.manager_updates:
             connection.execute(update(users).where(users.c.id == bindparam("user_id"))
@@ -265,7 +304,16 @@ class _Importer:
             for plan_id, (row, hire, manager, buddy), count in zip(plan_ids, accepted, counts)
         ])
         self.report.added += len(accepted)
+        if self.report.preview is not None:
+            self.report.preview.extend(
+                (row.line, row.name, hire.email, row.version.template.title if row.version.template else "",
+                 row.start_on, hire.email in self.new_emails) for row, hire, _, _ in accepted)
         logger.info("hires import: %d plan(s) made", len(accepted))
+
+    def _invite(self, user_ids: list[int]) -> None:
+        """Invite the people this chunk added (a fixed handful of statements per chunk)."""
+        if self.invite:
+            self.report.invited += invite_new_people(user_ids, actor=self.actor, now=self.now)
 
     def _insert_items(self, connection, items, plans: list[tuple[int, _Row]]) -> list[int]:
         """Every plan's items, shallowest first so that each level knows its parents' ids. Items with

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from onboarding.audit.models import Event
+from onboarding.audit.types import EventType
 from onboarding.core.phases import NEEDS_ATTENTION, STATUS_RANK, phase_name, phase_rank
 from onboarding.extensions import db
 from onboarding.people.models import User
@@ -97,8 +98,10 @@ class PlanOverview:
         return item.state == "open" and item.due_on is not None and item.due_on < self.today
 
 
-def plan_overview(plan: Plan, today: date) -> PlanOverview:
-    """Everything a plan page shows: phases with progress and item trees, what is due next, check-ins."""
+def plan_overview(plan: Plan, today: date, *, with_check_ins: bool = True) -> PlanOverview:
+    """Everything a plan page shows: phases with progress and item trees, what is due next, check-ins.
+
+    Without `with_check_ins` (a buddy reading), no check-in is read at all: the page cannot show one."""
     wanted = {pid for pid in (plan.hire_id, plan.manager_id, plan.buddy_id) if pid is not None}
     # One query for the hire, manager and buddy; holding them keeps them in the (weak) identity map,
     # so plan.hire / plan.manager / plan.buddy in the templates do not each load again.
@@ -108,7 +111,8 @@ def plan_overview(plan: Plan, today: date) -> PlanOverview:
     content = plan.template_version.content or {}
     template_phases = {p.get("key"): p for p in content.get("phases") or []}
     progress = progress_for_plans([plan.id], today)[plan.id]
-    check_ins = {c.phase_key: c for c in db.session.scalars(select(CheckIn).where(CheckIn.plan_id == plan.id))}
+    check_ins = {c.phase_key: c for c in db.session.scalars(select(CheckIn).where(CheckIn.plan_id == plan.id))} \
+        if with_check_ins else {}
 
     phases = []
     for key in plan_phase_keys(plan):
@@ -151,14 +155,20 @@ class HistoryEntry:
     item_text: str | None
 
 
-def plan_history(plan: Plan, *, limit: int, offset: int = 0) -> tuple[list[HistoryEntry], int]:
+#: events that carry check-in ratings, notes or a self-assessment (not shown to a buddy)
+CHECK_IN_EVENTS = (EventType.CHECKIN_RECORDED, EventType.CHECKIN_SELF_ASSESSED)
+
+
+def plan_history(plan: Plan, *, limit: int, offset: int = 0,
+                 with_check_ins: bool = True) -> tuple[list[HistoryEntry], int]:
     """A plan's events, newest first, with who did it and which item (one query, plus one to count)."""
-    total = db.session.scalar(select(func.count()).select_from(Event).where(Event.plan_id == plan.id))
+    wanted = [Event.plan_id == plan.id] + ([] if with_check_ins else [Event.kind.not_in(CHECK_IN_EVENTS)])
+    total = db.session.scalar(select(func.count()).select_from(Event).where(*wanted))
     rows = db.session.execute(
         select(Event, User.name, PlanItem.text)
         .outerjoin(User, User.id == Event.actor_id)
         .outerjoin(PlanItem, PlanItem.id == Event.item_id)
-        .where(Event.plan_id == plan.id)
+        .where(*wanted)
         .order_by(Event.created_at.desc(), Event.id.desc())
         .limit(limit).offset(offset)
     ).all()
@@ -172,16 +182,18 @@ class CommentEntry:
     item_text: str | None
 
 
-def plan_comments(plan: Plan) -> list[CommentEntry]:
-    """A plan's comments, oldest first, with their authors (one query)."""
+def plan_comments(plan: Plan, *, limit: int = 50, offset: int = 0) -> tuple[list[CommentEntry], int]:
+    """A page of a plan's comments, oldest first, with their authors, and how many there are (two queries)."""
+    total = db.session.scalar(select(func.count()).select_from(Comment).where(Comment.plan_id == plan.id))
     rows = db.session.execute(
         select(Comment, User.name, PlanItem.text)
         .outerjoin(User, User.id == Comment.author_id)
         .outerjoin(PlanItem, PlanItem.id == Comment.item_id)
         .where(Comment.plan_id == plan.id)
         .order_by(Comment.created_at, Comment.id)
+        .limit(limit).offset(offset)
     ).all()
-    return [CommentEntry(c, name, text) for c, name, text in rows]
+    return [CommentEntry(c, name, text) for c, name, text in rows], int(total or 0)
 
 
 @dataclass

@@ -33,7 +33,7 @@ def _plan_with_wrong_parents(conn) -> None:
 def _check(url: str) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
-        upgrade(revision="0003")
+        upgrade(revision="0004")
     engine = create_engine(url)
     with engine.begin() as conn:
         _plan_with_wrong_parents(conn)
@@ -49,7 +49,7 @@ def _check(url: str) -> None:
     assert [tuple(r) for r in repaired] == [(10, "item.derived", None), (20, "item.derived", None)]
     assert revisions == [0]
     with app.app_context():
-        downgrade(revision="0003")
+        downgrade(revision="0004")
         from onboarding.extensions import db
         db.engine.dispose()
 

@@ -42,6 +42,8 @@ ALLOWED_ON_PLAN_A = {
     "edit": {"manager_a", "admin"},
     "check_in": {"manager_a", "admin"},
     "upgrade": {"admin"},
+    # check-in ratings and notes, the self-assessment: never the buddy
+    "read_check_ins": {"hire_a", "manager_a", "admin"},
 }
 PEOPLE = ("hire_a", "hire_b", "manager_a", "manager_b", "buddy", "admin", "stranger", "anonymous")
 

@@ -22,8 +22,10 @@ from onboarding.core.web import (
     signed_in_user,
 )
 from onboarding.extensions import db
+from onboarding.people.invitations import invite_new_person
 from onboarding.people.models import User
 from onboarding.people.operations import get_user_by_email, normalise_email
+from onboarding.people.pickers import eligible_people
 from onboarding.plans.access import get_item_or_404, get_plan_or_404
 from onboarding.plans.creation import hire_person_with_plan
 from onboarding.plans.edits import (
@@ -128,20 +130,26 @@ def hire_new():
         def add():
             if template is None:
                 raise ServiceError("choose a role template from the list")
-            return hire_person_with_plan(
+            now = clock.now()
+            result = hire_person_with_plan(
                 email=form.email.data, name=form.name.data, template_version=latest_version(template),
                 start_on=form.start_on.data, manager_email=form.manager_email.data or None,
                 buddy_email=form.buddy_email.data or None, timezone_name=form.timezone.data,
-                actor=signed_in_user(), now=clock.now(),
+                actor=signed_in_user(), now=now,
             )
+            invited = result.is_new_person and invite_new_person(result.hire, invite=bool(form.invite.data),
+                                                                  actor=signed_in_user(), now=now)
+            return result, invited
 
-        result, problem = run_action(add)
+        outcome, problem = run_action(add)
         if problem:
             flash(problem.after("Not added: "), "error")
             status = 400
         else:
+            result, invited = outcome
             who = "new account" if result.is_new_person else "existing account kept"
-            flash(f"Added {result.hire.name} ({who}) with a plan from {template.title}.", "success")
+            flash(f"Added {result.hire.name} ({who}) with a plan from {template.title}"
+                  + ("; an invitation is on its way." if invited else "."), "success")
             for warning in result.warnings:
                 flash(f"Warning: {warning}.", "warning")
             return redirect(url_for("admin.plan", plan_id=result.plan.id))
@@ -149,7 +157,8 @@ def hire_new():
         status = 400
     if not roles:
         flash("There are no role templates yet: import a blueprint first.", "info")
-    return render_template("admin/hire_new.html", form=form), status
+    return render_template("admin/hire_new.html", form=form, managers=eligible_people(managers_only=True),
+                           buddies=eligible_people()), status
 
 
 def _render_plan(plan: Plan, problem: Problem | None = None, forms: dict | None = None):
@@ -167,7 +176,8 @@ def _render_plan(plan: Plan, problem: Problem | None = None, forms: dict | None 
     newer = template.latest_number > plan.template_version.number
     return render_template(
         "admin/plan.html", ov=ov, problem=problem, start_form=start_form, people_form=people_form,
-        add_form=add_form, template=template, newer=newer,
+        add_form=add_form, template=template, newer=newer, managers=eligible_people(managers_only=True),
+        buddies=eligible_people(),
     ), (problem.status if problem else 200)
 
 

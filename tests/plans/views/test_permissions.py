@@ -8,6 +8,7 @@ A refused write changes nothing at all; an allowed write changes something.
 """
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 
 import pytest
@@ -16,7 +17,8 @@ from sqlalchemy import select, update
 from onboarding.extensions import db
 from onboarding.org.models import Holiday
 from onboarding.outbox.models import OutboxMessage
-from onboarding.people.models import ApiToken
+from onboarding.people.models import ApiToken, User
+from onboarding.people.operations import create_user, deactivate_person
 from onboarding.people.tokens import create_token
 from onboarding.plans.states import complete_item
 from onboarding.roles.operations import import_role
@@ -39,7 +41,8 @@ ACTORS = ("anon", "hire_a", "hire_b", "manager_a", "manager_b", "buddy", "admin"
 #: the modules whose routes this matrix must cover, every one of them
 MODULES = {"onboarding.plans.views.hire", "onboarding.plans.views.manager", "onboarding.plans.views.shared",
            "onboarding.plans.views.admin", "onboarding.people.views", "onboarding.org.views",
-           "onboarding.insights.views", "onboarding.webhooks.views", "onboarding.api.pages"}
+           "onboarding.insights.views", "onboarding.webhooks.views", "onboarding.api.pages",
+           "onboarding.plans.views.hires_import"}
 
 
 @dataclass
@@ -151,6 +154,23 @@ ROUTES = [
     Route("admin.tokens", "POST", lambda c: "/admin/tokens", {"admin": 200, "*": 403},
           lambda c: {"email": "mara@example.com", "name": "HRIS"}),
     Route("admin.token_revoke", "POST", lambda c: f"/admin/tokens/{c.token_id}/revoke", admins("POST")),
+    # --- the people pages (admins) ---
+    Route("admin.person", "GET", lambda c: f"/admin/people/{c.org.hire_b.id}", admins("GET")),
+    Route("admin.person", "POST", lambda c: f"/admin/people/{c.org.hire_b.id}", admins("POST"),
+          lambda c: {"name": "Hugo Hire-Smith", "email": "hugo@example.com", "role": "hire",
+                     "manager_email": "mbob@example.com", "timezone": "Europe/Paris"}),
+    Route("admin.person_export", "GET", lambda c: f"/admin/people/{c.org.hire_b.id}/export", admins("GET")),
+    Route("admin.person_invite", "POST", lambda c: f"/admin/people/{c.newbie.id}/invite", admins("POST")),
+    Route("admin.person_deactivate", "POST", lambda c: f"/admin/people/{c.newbie.id}/deactivate", admins("POST")),
+    Route("admin.person_erase", "GET", lambda c: f"/admin/people/{c.newbie.id}/erase", admins("GET")),
+    Route("admin.person_erase", "POST", lambda c: f"/admin/people/{c.newbie.id}/erase", admins("POST"),
+          lambda c: {"confirm_email": "newbie@example.com"}),
+    Route("admin.person_reactivate", "POST", lambda c: f"/admin/people/{c.leaver.id}/reactivate", admins("POST")),
+    Route("admin.hires_import", "GET", lambda c: "/admin/hires/import", admins("GET")),
+    Route("admin.hires_import", "POST", lambda c: "/admin/hires/import", admins("POST"),
+          lambda c: {"save": "y", "invite": "y", "content": base64.b64encode(
+              b"name,email,role,start date,manager email\nIda Import,ida@example.com,support-engineer,2026-04-06,"
+              b"mara@example.com\n").decode()}),
 ]
 
 
@@ -164,6 +184,8 @@ class Context:
         self.endpoint_id = db.session.scalar(select(WebhookEndpoint.id))
         self.failed_delivery_id = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "failed"))
         self.token_id = db.session.scalar(select(ApiToken.id))
+        self.newbie = db.session.scalar(select(User).where(User.email == "newbie@example.com"))
+        self.leaver = db.session.scalar(select(User).where(User.email == "leaver@example.com"))
 
     @property
     def items(self):
@@ -184,6 +206,9 @@ def matrix_org(org):
     changed["phases"][2]["milestones"].append({"text": "Run a customer webinar.", "children": []})
     import_role(changed, now=NOW)
     db.session.add(Holiday(on=NOW.date().replace(month=5, day=1), name="Labour Day"))
+    create_user(email="newbie@example.com", name="Nia Newbie", role="hire")  # no password: can be invited
+    create_user(email="leaver@example.com", name="Leo Leaver", role="hire", password="correct horse battery")
+    deactivate_person(db.session.scalar(select(User).where(User.email == "leaver@example.com")), actor=None, now=NOW)
     db.session.commit()
     create_token(org.hire_a, "hire A's script", now=NOW)
     endpoint_id = add_endpoint("http://127.0.0.1:9/hook", ["item.completed"], actor=None, now=NOW).id
