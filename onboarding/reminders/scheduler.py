@@ -56,8 +56,10 @@ def digest_round(app: Flask, clock: Clock = real_clock) -> None:
 
     with app.app_context(), job_round("digests") as figures:
         now = clock()
-        figures["queued"] = build_digests(now)
-        figures["delivered"] = deliver_outbox(now)
+        figures["queued"] = built = build_digests(now)
+        figures["delivered"] = sent = deliver_outbox(now)
+        logger.info("scheduler: digest round at %s done: %d digest(s) built, %d message(s) sent",
+                    now.isoformat(), built, sent)
 
 
 def outbox_round(app: Flask, clock: Clock = real_clock) -> None:
