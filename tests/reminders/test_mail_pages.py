@@ -49,6 +49,9 @@ def test_preferences_form_is_labelled_and_shows_current_values(client, make_user
     assert '<option selected value="7">07:00</option>' in html
     assert '<label for="feed-url">Calendar feed address</label>' in html
     assert ">Save preferences</button>" in html and ">Make a new calendar link</button>" in html
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith("Digest preferences") and "<" not in title  # the page's title is words, not a form
+    assert html.count('id="tokens"') == 1
 
 
 def test_preferences_are_saved(client, make_user):
