@@ -5,6 +5,7 @@ import logging
 
 from flask import Flask, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
 
 from onboarding.core.health import UNAVAILABLE_ERRORS, describe, is_read_only_error
 from onboarding.extensions import db, login_manager
@@ -50,6 +51,25 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(code, _error_page)
     for error_class in UNAVAILABLE_ERRORS:
         app.register_error_handler(error_class, _database_unavailable)
+
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (Flask runs them in reverse).
+    app.teardown_appcontext(_discard_session)
+
+
+def _discard_session(_error: BaseException | None) -> None:
+    """End the request's session even when its connection died after the answer was built.
+
+    A PostgreSQL restart between a page's last query and the end of its request makes the closing
+    ROLLBACK fail. The answer is already made and nothing was written (a write commits before the
+    answer), so the error is logged and the session dropped: without this it would escape the app
+    and the person would get the server's bare 500 for a page that was built. SQLAlchemy has
+    already invalidated the dead connection, so the pool never hands it out again.
+    """
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        logger.warning("database connection lost while ending a request: %s", describe(error))
+        db.session.registry.clear()
 
 
 def _error_page(error):

@@ -103,3 +103,26 @@ def test_postgresql_restart_is_a_503_then_recovers(own_postgres):
         assert client.get("/admin/").status_code == 200  # the next request recovers, still signed in
         assert database_status().is_ok
         db.engine.dispose()
+
+
+def test_a_connection_cut_after_the_page_is_built_still_answers_the_page(own_postgres):
+    """PostgreSQL restarting between a page's last query and the end of its request: the session's
+    closing ROLLBACK fails on the dead connection. The page was built; it is served (not gunicorn's
+    bare 500), and the next request gets a fresh connection."""
+    from sqlalchemy import text
+
+    app = create_app(_config(own_postgres.create_database("cut")))
+
+    @app.get("/_test/cut-after-query")
+    def cut_after_query():
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()  # the request's transaction begins
+        with db.engine.connect() as other:  # as a restart does: the server ends the request's backend
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return "built"
+
+    with app.app_context():
+        client = app.test_client()
+        answer = client.get("/_test/cut-after-query")
+        assert answer.status_code == 200 and answer.get_data(as_text=True) == "built"
+        assert client.get("/healthz").status_code == 200  # a fresh connection, not the dead one
+        db.engine.dispose()

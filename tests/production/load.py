@@ -54,6 +54,7 @@ class Outcome:
     seconds: float
     error: str = ""
     item_id: int | None = None
+    path: str = ""
 
     def overlaps(self, begin: float, end: float) -> bool:
         """Was this request in flight at some moment between begin and end?"""
@@ -117,7 +118,7 @@ class Browser:
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             error = type(reason).__name__ if not isinstance(reason, str) else reason
-        self.record.add(Outcome(at, kind, status, time.perf_counter() - started, error, item_id))
+        self.record.add(Outcome(at, kind, status, time.perf_counter() - started, error, item_id, path))
         return status, text
 
     def sign_in(self, email: str) -> bool:
