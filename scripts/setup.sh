@@ -19,8 +19,10 @@ apt_install() {
         sudo="sudo"
     fi
     echo "Installing Debian packages: $*"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    # A fresh machine is often still running its own apt (unattended-upgrades): wait for it.
+    local wait_lock=(-o DPkg::Lock::Timeout=300)
+    $sudo apt-get "${wait_lock[@]}" update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get "${wait_lock[@]}" install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
 # Debian packages that are not installed yet, of those named.
