@@ -63,3 +63,21 @@ def test_an_hr_system_drives_a_hire_through_the_api(client, make_user, make_role
     assert [p["id"] for p in listed["data"]] == [plan_id]
     hires = client.get("/api/v1/hires", headers=auth(manager_token)).get_json()["data"]
     assert [h["email"] for h in hires] == ["ada@example.com"]
+
+
+def test_a_buddys_events_feed_leaves_out_check_ins_as_the_pages_do(client, make_user, make_plan, make_token):
+    from onboarding.extensions import db
+    from onboarding.plans.check_ins import record_check_in
+    from tests.conftest import NOW
+
+    buddy = make_user(role="hire")
+    plan = make_plan(buddy=buddy)
+    record_check_in(plan, "day-30", plan.manager, "at risk", "Slow on the runbooks", NOW)
+    db.session.commit()
+
+    def kinds(user) -> set[str]:
+        return {e["type"] for e in client.get("/api/v1/events", headers=auth(make_token(user))).get_json()["data"]}
+
+    assert "checkin.recorded" in kinds(plan.manager) and "checkin.recorded" in kinds(plan.hire)
+    seen_by_buddy = kinds(buddy)
+    assert seen_by_buddy and "checkin.recorded" not in seen_by_buddy  # the plan's other events, not the rating

@@ -1,7 +1,7 @@
 """The audit log as a change feed: `GET /api/v1/events?after=CURSOR`, the events of plans this token may read."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from onboarding.api.auth import api_user
 from onboarding.api.blueprint import bp, spec
@@ -13,6 +13,7 @@ from onboarding.extensions import db
 from onboarding.people.models import User
 from onboarding.plans.access import visible_plans_stmt
 from onboarding.plans.models import Plan
+from onboarding.plans.queries import CHECK_IN_EVENTS
 
 
 @bp.get("/events")
@@ -26,5 +27,8 @@ def list_events():
             .where(Event.id > int(q.after or 0)).order_by(Event.id).limit(q.limit))
     if not user.is_admin:  # an admin reads everything, organisation-wide events (holidays ...) too
         stmt = stmt.where(Event.plan_id.in_(visible_plans_stmt(user).with_only_columns(Plan.id)))
+        # as on the pages, a buddy never reads check-in ratings, notes or self-assessments
+        hire_or_manager = select(Plan.id).where(or_(Plan.hire_id == user.id, Plan.manager_id == user.id))
+        stmt = stmt.where(or_(Event.kind.not_in(CHECK_IN_EVENTS), Event.plan_id.in_(hire_or_manager)))
     rows = db.session.execute(stmt).all()
     return {"data": [event_data(e, email) for e, email in rows], "next": str(rows[-1][0].id) if rows else None}
