@@ -1,12 +1,11 @@
 """`onboarding tokens create`: an API token acting as a person, printed once (alone on the last line)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from onboarding.core import clock
 from onboarding.core.cli import fail
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
@@ -26,7 +25,7 @@ def create(email, name, expires_days):
     if person is None:
         fail(f"no person with the email {email.strip().lower()[:254]}")
     try:
-        token, secret = create_token(person, name, now=datetime.now(timezone.utc), expires_days=expires_days)
+        token, secret = create_token(person, name, now=clock.now(), expires_days=expires_days)
     except ServiceError as exc:
         db.session.rollback()
         fail(str(exc))

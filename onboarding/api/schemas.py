@@ -184,6 +184,7 @@ class HireIn(Strict):
     manager: Email | None = None
     buddy: Email | None = None
     timezone: Annotated[str, StringConstraints(max_length=64)] = "UTC"
+    invite: bool = Field(True, description="mail a new person an invitation to set a password (as the pages do)")
 
 
 class HireCreated(BaseModel):

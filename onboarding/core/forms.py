@@ -1,6 +1,9 @@
 """Form helpers every concept's forms share."""
 from __future__ import annotations
 
+from functools import lru_cache
+from zoneinfo import available_timezones
+
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -25,6 +28,15 @@ MAX_ID = 2**31 - 1
 def choices(pairs) -> list:
     """(value, label) pairs as the option objects WTForms wants (tuples are deprecated in 3.3)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+@lru_cache(maxsize=1)
+def timezone_choices() -> list:
+    """IANA names people recognise (Area/City and UTC), sorted; aliases like "posixrules" left out."""
+    names = {name for name in available_timezones()
+             if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))}
+    names.add("UTC")
+    return choices((name, name.replace("_", " ")) for name in sorted(names))
 
 
 def version_field():

@@ -1,9 +1,6 @@
 """Sign-in and account forms. Forms validate; operations write."""
 from __future__ import annotations
 
-from functools import lru_cache
-from zoneinfo import available_timezones
-
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -14,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from onboarding.core.forms import choices
+from onboarding.core.forms import choices, timezone_choices
 from onboarding.people.models import ROLES
 
 
@@ -43,12 +40,6 @@ class PasswordChangeForm(FlaskForm):
     new = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=1000)])
     confirm = PasswordField("Repeat the new password", validators=[DataRequired(), EqualTo("new", "The passwords differ.")])
     submit = SubmitField("Change password")
-
-
-@lru_cache(maxsize=1)
-def timezone_choices() -> list:
-    """Every IANA time zone name (from the system's or the tzdata package's database), sorted."""
-    return choices((name, name.replace("_", " ")) for name in sorted(available_timezones()))
 
 
 def timezone_field(label: str = "Time zone"):

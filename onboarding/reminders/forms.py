@@ -1,15 +1,12 @@
 """Forms of the mail pages (preferences, calendar link, outbox retry). Forms validate; services write."""
 from __future__ import annotations
 
-from functools import lru_cache
-from zoneinfo import available_timezones
-
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from onboarding.core.forms import choices
+from onboarding.core.forms import choices, timezone_choices
 
 
 def choice_values(options) -> set:
@@ -22,15 +19,6 @@ CADENCE_CHOICES = choices([
     ("off", "Off: no digest emails"),
 ])
 HOUR_CHOICES = choices((hour, f"{hour:02d}:00") for hour in range(24))
-
-
-@lru_cache(maxsize=1)
-def timezone_choices() -> list:
-    """IANA names people recognise (Area/City and UTC), sorted; aliases like "posixrules" left out."""
-    names = {name for name in available_timezones()
-             if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))}
-    names.add("UTC")
-    return choices((name, name.replace("_", " ")) for name in sorted(names))
 
 
 class PreferencesForm(FlaskForm):

@@ -1,14 +1,13 @@
 """`onboarding webhooks add` and `onboarding outbox deliver`."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from onboarding.audit.types import WEBHOOK_TYPES
+from onboarding.core import clock
 from onboarding.core.cli import fail
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
@@ -27,7 +26,7 @@ outbox = AppGroup("outbox", help="The outbox of mail, chat messages and webhook 
 def add(url, events, description):
     """Register an endpoint; its signing secret (whsec_...) is printed alone on the last line."""
     try:
-        endpoint = add_endpoint(url, events.split(","), actor=None, now=datetime.now(timezone.utc),
+        endpoint = add_endpoint(url, events.split(","), actor=None, now=clock.now(),
                                 description=description)
     except ServiceError as exc:
         db.session.rollback()

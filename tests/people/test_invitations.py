@@ -215,3 +215,26 @@ def test_someone_signed_in_cannot_use_another_persons_link(app, admin_client, ma
     response = client.post(path, data={"new": "my new password", "confirm": "my new password"})
     assert response.status_code == 403 and "This link is for someone else" in response.get_data(as_text=True)
     assert get_user_by_email("nia@example.com").password_hash is None
+
+
+def test_a_hire_added_through_the_api_is_invited_once_unless_told_not_to(app, client, make_user, make_role):
+    from onboarding.people.tokens import create_token
+    from tests.api.conftest import auth
+
+    make_role()
+    admin = make_user(role="admin", name="Ada Admin")
+    secret = create_token(admin, "HRIS", now=NOW)[1]
+    db.session.commit()
+
+    def add(email: str, key: str, **extra):
+        return client.post("/api/v1/hires", headers=auth(secret, **{"Idempotency-Key": key}), json={
+            "email": email, "name": "Nia Newbie", "role": "support-engineer", "start_on": "2026-03-02", **extra})
+
+    assert add("nia@example.com", "one").status_code == 201
+    assert add("nia@example.com", "one").status_code == 201  # a replay answers again, mails nothing more
+    [message] = mail_to("nia@example.com")
+    assert message.subject == "You are invited to Onboarding"
+    assert get_user_by_email("nia@example.com").status == "invited"
+
+    assert add("pat@example.com", "two", invite=False).status_code == 201
+    assert mail_to("pat@example.com") == [] and get_user_by_email("pat@example.com").status == "not invited"

@@ -14,6 +14,7 @@ from onboarding.api.views.plans import plan_document
 from onboarding.core import clock
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
+from onboarding.people.invitations import invite_new_person
 from onboarding.people.models import User
 from onboarding.plans.access import visible_plans_stmt
 from onboarding.plans.creation import hire_person_with_plan
@@ -65,19 +66,23 @@ def get_hire(hire_id: int):
 @bp.post("/hires")
 @spec.validate(json=HireIn, resp=responses(201, HireCreated, 403, 409, 422), tags=TAGS)
 def create_hire():
-    """Add a hire and their plan (admins); a person who already exists keeps their account and gets the plan."""
+    """Add a hire and their plan (admins); a person who already exists keeps their account and gets the plan.
+    A new person is mailed an invitation to set a password unless `invite` is false."""
     user = api_user()
     require_admin(user)
     data: HireIn = body()
 
     def action() -> dict:
+        now = clock.now()
         template = get_template_by_slug(data.role)
         if template is None:
             raise ServiceError(f"there is no role template '{data.role[:80]}'")
         result = hire_person_with_plan(
             email=data.email, name=data.name, template_version=latest_version(template), start_on=data.start_on,
             manager_email=data.manager, buddy_email=data.buddy, timezone_name=data.timezone, actor=user,
-            now=clock.now())
+            now=now)
+        if result.is_new_person:  # someone who already had an account keeps their way in
+            invite_new_person(result.hire, invite=data.invite, actor=user, now=now)
         db.session.flush()
         hire = result.hire
         return {"hire": {"id": hire.id, "email": hire.email, "name": hire.name,
