@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
-from onboarding.core.db import table_of
+from onboarding.core.db import bulk_insert, table_of
 from onboarding.extensions import db
 from onboarding.outbox.models import OutboxMessage
 from onboarding.people.models import User
@@ -175,15 +175,6 @@ class _Run:
         return self.admin_reports[today]
 
 
-def _insert_ignoring_duplicates(table):
-    """INSERT ... ON CONFLICT (user_id, kind, period) DO NOTHING, in the database's own dialect."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(table).on_conflict_do_nothing(index_elements=["user_id", "kind", "period"])
-
-
 def _claim_and_queue(due: list[DigestContent], composed: dict, now: datetime) -> tuple[int, int]:
     """Write the messages and their claims in the caller's transaction; returns (queued, empty).
 
@@ -210,18 +201,15 @@ def _claim_and_queue(due: list[DigestContent], composed: dict, now: datetime) ->
             ]
             if not rows:
                 continue
-            for message_id, user_id in db.session.execute(
-                insert(outbox).returning(outbox.c.id, outbox.c.user_id), rows
-            ):
+            for message_id, user_id in bulk_insert(db.session, outbox, rows, ["id", "user_id"]):
                 queued.setdefault((user_id, kind), []).append(message_id)
     claims = sorted(
         ({"user_id": c.recipient.id, "kind": c.kind, "period": c.period, "created_at": now,
           "message_id": queued[c.key][0] if c.key in queued else None} for c in due),
         key=lambda row: (row["user_id"], row["kind"]),
     )
-    inserted = {(user_id, kind) for user_id, kind in db.session.execute(
-        _insert_ignoring_duplicates(digests).returning(digests.c.user_id, digests.c.kind), claims
-    )}
+    inserted = set(bulk_insert(db.session, digests, claims, ["user_id", "kind"],
+                               conflict_columns=["user_id", "kind", "period"]))
     lost = [message_id for key, ids in queued.items() if key not in inserted for message_id in ids]
     if lost:
         db.session.execute(delete(outbox).where(outbox.c.id.in_(lost)))

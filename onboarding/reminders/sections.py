@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 
-from sqlalchemy import Select, bindparam, case, func, or_, select, union
+from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, case, func, or_, select, union
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from onboarding.core.phases import CLOSED_STATES, DONE_STATES, NEEDS_ATTENTION
 from onboarding.extensions import db
@@ -49,15 +50,30 @@ class _BatchStatements:
     waiting: Select
 
 
+def _one_of(column, name: str, postgresql: bool):
+    """`column IN (ids)`: on PostgreSQL `= ANY(array)`, one parameter (psycopg re-parses a statement
+    with hundreds of placeholders on every run), elsewhere an expanding IN list."""
+    if postgresql:
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 @cache
-def _batch_statements() -> _BatchStatements:
-    people, plan_ids, soon = bindparam("people", expanding=True), bindparam("plans", expanding=True), bindparam("soon")
+def _batch_statements(postgresql: bool) -> _BatchStatements:
+    soon: BindParameter[date] = bindparam("soon")
+
+    def people(column):
+        return _one_of(column, "people", postgresql)
+
+    def plan_ids(column):
+        return _one_of(column, "plans", postgresql)
+
     hire, manager, parent = aliased(User), aliased(User), aliased(PlanItem)
     # As a hire UNION as a manager, so each half is an index search; an OR of the two made SQLite
     # scan every plan of the organisation for every batch.
     batch_plans = union(
-        select(Plan.id).where(Plan.is_active.is_(True), Plan.hire_id.in_(people)),
-        select(Plan.id).where(Plan.is_active.is_(True), Plan.manager_id.in_(people)),
+        select(Plan.id).where(Plan.is_active.is_(True), people(Plan.hire_id)),
+        select(Plan.id).where(Plan.is_active.is_(True), people(Plan.manager_id)),
     ).scalar_subquery()
     leaf = leaf_items_condition()
     return _BatchStatements(
@@ -72,20 +88,20 @@ def _batch_statements() -> _BatchStatements:
             func.sum(case((PlanItem.state.in_(CLOSED_STATES), 1), else_=0)),
             func.sum(case((PlanItem.state == "done", 1), else_=0)),
         )
-        .where(PlanItem.plan_id.in_(plan_ids), PlanItem.due_on.is_not(None), leaf)
+        .where(plan_ids(PlanItem.plan_id), PlanItem.due_on.is_not(None), leaf)
         .group_by(PlanItem.plan_id, PlanItem.phase_key, PlanItem.due_on),
         recorded=select(CheckIn.plan_id, CheckIn.phase_key)
-        .where(CheckIn.plan_id.in_(plan_ids), CheckIn.recorded_at.is_not(None)),
+        .where(plan_ids(CheckIn.plan_id), CheckIn.recorded_at.is_not(None)),
         # the hires' open items of their plans in the batch (sorted per hire in Python)
         hire_items=select(PlanItem.plan_id, PlanItem.text, parent.text, PlanItem.due_on, PlanItem.review_comment,
                           PlanItem.position)
         .outerjoin(parent, parent.id == PlanItem.parent_id)
-        .where(PlanItem.plan_id.in_(plan_ids), PlanItem.state == "open", leaf,
+        .where(plan_ids(PlanItem.plan_id), PlanItem.state == "open", leaf,
                or_(PlanItem.review_comment != "", PlanItem.due_on <= soon)),
         # the managers' reports' done items (sorted per manager, by the hire's name, in Python)
         waiting=select(PlanItem.plan_id, PlanItem.text, parent.text, PlanItem.due_on, PlanItem.position)
         .outerjoin(parent, parent.id == PlanItem.parent_id)
-        .where(PlanItem.plan_id.in_(plan_ids), PlanItem.state == "done", leaf),
+        .where(plan_ids(PlanItem.plan_id), PlanItem.state == "done", leaf),
     )
 
 
@@ -96,7 +112,7 @@ def fill_person_sections(contents: list[DigestContent]) -> None:
     reads tens of thousands of them), in the session's transaction.
     """
     by_person = {c.recipient.id: c for c in contents}
-    statements = _batch_statements()
+    statements = _batch_statements(db.session.get_bind().dialect.name == "postgresql")
     connection = db.session.connection()
     plans = connection.execute(statements.plans, {"people": list(by_person)}).all()
     if not plans:
