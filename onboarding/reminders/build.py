@@ -7,7 +7,8 @@ date for daily, ISO week for weekly, counted from Monday's send hour) has no dig
 People are read in batches (keyset on id), and each batch costs a fixed number of queries whatever
 the number of plans: candidates, claimed periods, the batch's plans, their phases, recorded
 check-ins, the hires' open items, the managers' items waiting for sign-off, then one INSERT of the
-claims, one of the messages (two when admins are in the batch) and one UPDATE linking them. The
+messages per channel (and kind, when admins are in the batch) and one of the claims carrying their
+messages' ids. The
 organisation-wide admin sections are read once per run (per distinct local date of the admins).
 
 Nothing to say, no email; the period is still claimed (a digest row without a message), so a
@@ -21,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import delete, select
 
-from onboarding.core.db import table_of
+from onboarding.core.db import bulk_insert, table_of
 from onboarding.extensions import db
 from onboarding.outbox.models import OutboxMessage
 from onboarding.people.models import User
@@ -174,58 +175,43 @@ class _Run:
         return self.admin_reports[today]
 
 
-def _insert_ignoring_duplicates(table):
-    """INSERT ... ON CONFLICT (user_id, kind, period) DO NOTHING, in the database's own dialect."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(table).on_conflict_do_nothing(index_elements=["user_id", "kind", "period"])
-
-
 def _claim_and_queue(due: list[DigestContent], composed: dict, now: datetime) -> tuple[int, int]:
-    """Write the claims and their messages in the caller's transaction; returns (queued, empty).
+    """Write the messages and their claims in the caller's transaction; returns (queued, empty).
 
-    A claim that another builder made first (the unique key) is skipped by ON CONFLICT DO NOTHING
-    and gets no message: only the claims this transaction really inserted are queued. Rows are
-    inserted in key order so that two builders never wait on each other in a cycle.
+    The messages go first, so that each claim is inserted with its message's id (the claim links
+    to its first message: the email when the person gets one). A claim that another builder made
+    first (the unique key) is skipped by ON CONFLICT DO NOTHING, and the messages queued for it
+    here are deleted again in the same transaction: only the claims this transaction really
+    inserted keep messages. Claims are inserted in key order so that two builders never wait on
+    each other in a cycle.
     """
     digests = table_of(Digest)
     outbox = table_of(OutboxMessage)
-    claims = sorted(
-        ({"user_id": c.recipient.id, "kind": c.kind, "period": c.period, "created_at": now} for c in due),
-        key=lambda row: (row["user_id"], row["kind"]),
-    )
-    inserted = db.session.execute(
-        _insert_ignoring_duplicates(digests).returning(digests.c.id, digests.c.user_id, digests.c.kind), claims
-    ).all()
-    claimed = {(user_id, kind): digest_id for digest_id, user_id, kind in inserted if (user_id, kind) in composed}
-    links = []
-    linked: set[tuple[int, str]] = set()
+    queued: dict[tuple[int, str], list[int]] = {}
     # One multi-row INSERT per kind and channel: a person appears at most once per kind and channel
     # in a batch, so the returned user ids tell which message belongs to which claim (SQLite cannot
-    # return rows in parameter order from a single multi-row INSERT). The claim links to its first
-    # message (the email when the person gets one); every channel's message is queued with it.
+    # return rows in parameter order from a single multi-row INSERT).
     for kind in (PERSON, ADMIN):
         for channel in DIGEST_CHANNELS:
             rows = [
                 {**message, "status": "queued", "attempts": 0, "next_attempt_at": now, "last_error": "",
                  "created_at": now}
-                for (user_id, message_kind), messages in composed.items()
-                if message_kind == kind and (user_id, kind) in claimed
+                for (_, message_kind), messages in composed.items() if message_kind == kind
                 for message in messages if message["channel"] == channel
             ]
             if not rows:
                 continue
-            for message_id, user_id in db.session.execute(
-                insert(outbox).returning(outbox.c.id, outbox.c.user_id), rows
-            ):
-                if (user_id, kind) not in linked:
-                    linked.add((user_id, kind))
-                    links.append({"digest_id": claimed[(user_id, kind)], "msg_id": message_id})
-    if not links:
-        return 0, len(inserted)
-    db.session.execute(
-        update(digests).where(digests.c.id == bindparam("digest_id")).values(message_id=bindparam("msg_id")), links
+            for message_id, user_id in bulk_insert(db.session, outbox, rows, ["id", "user_id"]):
+                queued.setdefault((user_id, kind), []).append(message_id)
+    claims = sorted(
+        ({"user_id": c.recipient.id, "kind": c.kind, "period": c.period, "created_at": now,
+          "message_id": queued[c.key][0] if c.key in queued else None} for c in due),
+        key=lambda row: (row["user_id"], row["kind"]),
     )
-    return len(links), len(inserted) - len(links)
+    inserted = set(bulk_insert(db.session, digests, claims, ["user_id", "kind"],
+                               conflict_columns=["user_id", "kind", "period"]))
+    lost = [message_id for key, ids in queued.items() if key not in inserted for message_id in ids]
+    if lost:
+        db.session.execute(delete(outbox).where(outbox.c.id.in_(lost)))
+    sent = sum(1 for key in queued if key in inserted)
+    return sent, len(inserted) - sent

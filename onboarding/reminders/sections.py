@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import case, func, or_, select, union
+from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, case, func, or_, select, union
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from onboarding.core.phases import CLOSED_STATES, DONE_STATES, NEEDS_ATTENTION
 from onboarding.extensions import db
@@ -33,81 +36,131 @@ from onboarding.reminders.content import (
 )
 
 
-def fill_person_sections(contents: list[DigestContent]) -> None:
-    """Hire and manager sections for a batch of people: seven queries, whatever the number of plans."""
-    ids = [c.recipient.id for c in contents]
-    by_person = {c.recipient.id: c for c in contents}
-    hire, manager, parent = aliased(User), aliased(User), aliased(PlanItem)
-    # The batch's plans: as a hire UNION as a manager, so each half is an index search; an OR of
-    # the two made SQLite scan every plan of the organisation for every batch.
-    plan_ids = union(
-        select(Plan.id).where(Plan.is_active.is_(True), Plan.hire_id.in_(ids)),
-        select(Plan.id).where(Plan.is_active.is_(True), Plan.manager_id.in_(ids)),
-    ).scalar_subquery()
+@dataclass(frozen=True)
+class _BatchStatements:
+    """The batch's five reads, built once per process. The first finds the batch's plans; the
+    others take those plans' ids as an expanding parameter, so each reads only those plans' rows
+    through an index (given the people's ids behind a subquery, PostgreSQL misjudged the plans'
+    number and anti-joined every item of the organisation for each batch)."""
 
-    plans = db.session.execute(
-        select(Plan.id, Plan.hire_id, Plan.manager_id, hire.name, manager.name)
+    plans: Select
+    phases: Select
+    recorded: Select
+    hire_items: Select
+    waiting: Select
+
+
+def _one_of(column, name: str, postgresql: bool):
+    """`column IN (ids)`: on PostgreSQL `= ANY(array)`, one parameter (psycopg re-parses a statement
+    with hundreds of placeholders on every run), elsewhere an expanding IN list."""
+    if postgresql:
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+@cache
+def _batch_statements(postgresql: bool) -> _BatchStatements:
+    soon: BindParameter[date] = bindparam("soon")
+
+    def people(column):
+        return _one_of(column, "people", postgresql)
+
+    def plan_ids(column):
+        return _one_of(column, "plans", postgresql)
+
+    hire, manager, parent = aliased(User), aliased(User), aliased(PlanItem)
+    # As a hire UNION as a manager, so each half is an index search; an OR of the two made SQLite
+    # scan every plan of the organisation for every batch.
+    batch_plans = union(
+        select(Plan.id).where(Plan.is_active.is_(True), people(Plan.hire_id)),
+        select(Plan.id).where(Plan.is_active.is_(True), people(Plan.manager_id)),
+    ).scalar_subquery()
+    leaf = leaf_items_condition()
+    return _BatchStatements(
+        plans=select(Plan.id, Plan.hire_id, Plan.manager_id, hire.name, manager.name)
         .join(hire, hire.id == Plan.hire_id)
         .outerjoin(manager, manager.id == Plan.manager_id)
-        .where(Plan.id.in_(plan_ids))
-    ).all()
-    if not plans:
-        return
-
-    # Leaf items per (plan, phase, due date): enough for ramp status, phase ends and check-ins.
-    phases: dict[int, list[tuple]] = defaultdict(list)
-    for plan_id, key, due_on, total, done, closed, waiting in db.session.execute(
-        select(
+        .where(Plan.id.in_(batch_plans)),
+        # Leaf items per (plan, phase, due date): enough for ramp status, phase ends and check-ins.
+        phases=select(
             PlanItem.plan_id, PlanItem.phase_key, PlanItem.due_on, func.count(),
             func.sum(case((PlanItem.state.in_(DONE_STATES), 1), else_=0)),
             func.sum(case((PlanItem.state.in_(CLOSED_STATES), 1), else_=0)),
             func.sum(case((PlanItem.state == "done", 1), else_=0)),
         )
-        .where(PlanItem.plan_id.in_(plan_ids), PlanItem.due_on.is_not(None), leaf_items_condition())
-        .group_by(PlanItem.plan_id, PlanItem.phase_key, PlanItem.due_on)
-    ):
-        phases[plan_id].append((key, due_on, int(total), int(done or 0), int(closed or 0), int(waiting or 0)))
+        .where(plan_ids(PlanItem.plan_id), PlanItem.due_on.is_not(None), leaf)
+        .group_by(PlanItem.plan_id, PlanItem.phase_key, PlanItem.due_on),
+        recorded=select(CheckIn.plan_id, CheckIn.phase_key)
+        .where(plan_ids(CheckIn.plan_id), CheckIn.recorded_at.is_not(None)),
+        # the hires' open items of their plans in the batch (sorted per hire in Python)
+        hire_items=select(PlanItem.plan_id, PlanItem.text, parent.text, PlanItem.due_on, PlanItem.review_comment,
+                          PlanItem.position)
+        .outerjoin(parent, parent.id == PlanItem.parent_id)
+        .where(plan_ids(PlanItem.plan_id), PlanItem.state == "open", leaf,
+               or_(PlanItem.review_comment != "", PlanItem.due_on <= soon)),
+        # the managers' reports' done items (sorted per manager, by the hire's name, in Python)
+        waiting=select(PlanItem.plan_id, PlanItem.text, parent.text, PlanItem.due_on, PlanItem.position)
+        .outerjoin(parent, parent.id == PlanItem.parent_id)
+        .where(plan_ids(PlanItem.plan_id), PlanItem.state == "done", leaf),
+    )
 
-    recorded = set(db.session.execute(
-        select(CheckIn.plan_id, CheckIn.phase_key)
-        .where(CheckIn.plan_id.in_(plan_ids), CheckIn.recorded_at.is_not(None))
-    ))
+
+def fill_person_sections(contents: list[DigestContent]) -> None:
+    """Hire and manager sections for a batch of people: five queries, whatever the number of plans.
+
+    The rows are read through the session's connection (plain rows, no ORM loading: a batch
+    reads tens of thousands of them), in the session's transaction.
+    """
+    by_person = {c.recipient.id: c for c in contents}
+    statements = _batch_statements(db.session.get_bind().dialect.name == "postgresql")
+    connection = db.session.connection()
+    plans = connection.execute(statements.plans, {"people": list(by_person)}).all()
+    if not plans:
+        return
+    # an active plan whose hire is in the batch feeds the hire's section; one whose manager (not
+    # the hire themself) is in the batch feeds the manager's
+    as_hire = {plan_id: hire_id for plan_id, hire_id, _, _, _ in plans if hire_id in by_person}
+    as_manager = {plan_id: (manager_id, hire_name) for plan_id, hire_id, manager_id, hire_name, _ in plans
+                  if manager_id in by_person and manager_id != hire_id}
+    params = {"plans": [plan_id for plan_id, *_ in plans]}
+
+    phases: dict[int, list[tuple]] = defaultdict(list)
+    for plan_id, key, due_on, total, done, closed, waiting in connection.execute(statements.phases, params):
+        phases[plan_id].append((key, due_on, total, done or 0, closed or 0, waiting or 0))
+    recorded = {(plan_id, key) for plan_id, key in connection.execute(statements.recorded, params)}
 
     latest_today = max(c.today for c in contents)
     hire_items: dict[int, list[tuple]] = defaultdict(list)
-    for hire_id, text, parent_text, due_on, comment in db.session.execute(
-        select(Plan.hire_id, PlanItem.text, parent.text, PlanItem.due_on, PlanItem.review_comment)
-        .join(Plan, Plan.id == PlanItem.plan_id)
-        .outerjoin(parent, parent.id == PlanItem.parent_id)
-        .where(
-            Plan.is_active.is_(True), Plan.hire_id.in_(ids), PlanItem.state == "open", leaf_items_condition(),
-            or_(PlanItem.review_comment != "", PlanItem.due_on <= latest_today + timedelta(days=DUE_SOON_DAYS)),
-        )
-        .order_by(Plan.hire_id, PlanItem.due_on, PlanItem.position)
-    ):
-        hire_items[hire_id].append((text, parent_text or "", due_on, comment or ""))
-
-    for manager_id, hire_name, text, parent_text, due_on in db.session.execute(
-        select(Plan.manager_id, hire.name, PlanItem.text, parent.text, PlanItem.due_on)
-        .join(Plan, Plan.id == PlanItem.plan_id)
-        .join(hire, hire.id == Plan.hire_id)
-        .outerjoin(parent, parent.id == PlanItem.parent_id)
-        .where(Plan.is_active.is_(True), Plan.manager_id.in_(ids), Plan.hire_id != Plan.manager_id,
-               PlanItem.state == "done", leaf_items_condition())
-        .order_by(Plan.manager_id, hire.name, Plan.id, PlanItem.position)
-    ):
-        assert manager_id is not None  # the query keeps only plans whose manager is in the batch
-        by_person[manager_id].waiting.append(ItemLine(text, parent_text or "", due_on, hire_name=hire_name))
+    if as_hire:
+        found = connection.execute(statements.hire_items, {"plans": list(as_hire),
+                                                           "soon": latest_today + timedelta(days=DUE_SOON_DAYS)})
+        for plan_id, text, parent_text, due_on, comment, position in found:
+            hire_items[as_hire[plan_id]].append((due_on, position, text, parent_text or "", comment or ""))
+        for items in hire_items.values():
+            items.sort(key=_by_due_date)
+    if as_manager:
+        waiting_rows = [(*as_manager[plan_id], plan_id, position, text, parent_text, due_on)
+                        for plan_id, text, parent_text, due_on, position
+                        in connection.execute(statements.waiting, {"plans": list(as_manager)})]
+        waiting_rows.sort(key=lambda row: row[:4])  # manager, hire's name, plan, position
+        for manager_id, hire_name, _, _, text, parent_text, due_on in waiting_rows:
+            by_person[manager_id].waiting.append(ItemLine(text, parent_text or "", due_on, hire_name=hire_name))
 
     for plan_id, hire_id, manager_id, hire_name, manager_name in plans:
         rows = phases.get(plan_id, [])
-        if hire_id in by_person:
+        if plan_id in as_hire:
             _hire_section(by_person[hire_id], hire_items.get(hire_id, []), plan_id, rows, recorded, manager_name or "")
-        if manager_id in by_person and manager_id != hire_id:
+        if plan_id in as_manager:
             _manager_section(by_person[manager_id], plan_id, hire_name, rows, recorded)
     for content in contents:
         content.check_ins_due.sort(key=lambda line: (line.due_on, line.hire_name))
         content.attention.sort(key=lambda line: (line.status != "overdue", -line.overdue, line.hire_name))
+
+
+def _by_due_date(item: tuple) -> tuple:
+    """A hire's items by due date, undated ones (sent back) last on both databases, then position."""
+    due_on, position = item[0], item[1]
+    return (due_on is None, due_on or date.min, position)
 
 
 def _phase_ends(rows: Iterable[tuple]) -> dict[str, date]:
@@ -123,7 +176,7 @@ def _hire_section(content: DigestContent, items: list[tuple], plan_id: int, rows
                   recorded: set, manager_name: str) -> None:
     today = content.today
     soon = today + timedelta(days=DUE_SOON_DAYS)
-    for text, parent_text, due_on, comment in items:
+    for due_on, _position, text, parent_text, comment in items:
         line = ItemLine(text, parent_text, due_on, comment=comment)
         if comment:
             content.sent_back.append(line)

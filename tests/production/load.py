@@ -5,6 +5,7 @@ injected on a timetable, and every request's outcome recorded for the checks aft
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -16,6 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +56,13 @@ class Outcome:
     seconds: float
     error: str = ""
     item_id: int | None = None
+    #: "page" (a form post, accepted with a 302) or "api" (JSON, accepted with a 200)
+    via: str = "page"
     path: str = ""
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == (200 if self.via == "api" else 302)
 
     def overlaps(self, begin: float, end: float) -> bool:
         """Was this request in flight at some moment between begin and end?"""
@@ -70,8 +78,9 @@ class Record:
         with self.lock:
             self.outcomes.append(outcome)
 
-    def accepted(self, kind: str) -> Counter:
-        return Counter(o.item_id for o in self.outcomes if o.kind == kind and o.status == 302)
+    def accepted(self, kind: str, via: str | None = None) -> Counter:
+        return Counter(o.item_id for o in self.outcomes
+                       if o.kind == kind and o.is_accepted and via in (None, o.via))
 
     def unsure(self, kind: str) -> Counter:
         """Writes with no clear answer (5xx or no answer): applied or not, but never twice."""
@@ -89,6 +98,8 @@ class Record:
             "by_kind": dict(kinds),
             "accepted_ticks": sum(self.accepted("tick").values()),
             "accepted_sign_offs": sum(self.accepted("sign_off").values()),
+            "accepted_api_ticks": sum(self.accepted("tick", "api").values()),
+            "accepted_api_sign_offs": sum(self.accepted("sign_off", "api").values()),
         }
 
 
@@ -118,7 +129,7 @@ class Browser:
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             error = type(reason).__name__ if not isinstance(reason, str) else reason
-        self.record.add(Outcome(at, kind, status, time.perf_counter() - started, error, item_id, path))
+        self.record.add(Outcome(at, kind, status, time.perf_counter() - started, error, item_id, path=path))
         return status, text
 
     def sign_in(self, email: str) -> bool:
@@ -169,6 +180,116 @@ def manager_loop(browser: Browser, email: str, stop: threading.Event) -> None:
         item_id, token, version = form.group(1, 2, 3)
         browser.request("sign_off", f"/team/items/{item_id}/sign-off", {"csrf_token": token, "version": version},
                         item_id=int(item_id))
+
+
+class ApiClient:
+    """An HR system's client of /api/v1: a bearer token, JSON, and an Idempotency-Key on each write,
+    so a write whose answer was lost (no answer, a 5xx) is sent again with the same key and applied once."""
+
+    #: tries of one write with its key before giving up on it
+    WRITE_TRIES = 4
+
+    def __init__(self, base: str, record: Record, token: str):
+        self.base = base
+        self.record = record
+        self.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+    def request(self, kind: str, path: str, data: dict | None = None, item_id: int | None = None,
+                key: str | None = None) -> tuple[int | None, dict]:
+        headers = dict(self.headers)
+        body = None
+        if data is not None:
+            body = json.dumps(data).encode()
+            headers["Content-Type"] = "application/json"
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        started = time.perf_counter()
+        at = time.monotonic()
+        status, answer, error = None, b"", ""
+        try:
+            with urllib.request.urlopen(urllib.request.Request(self.base + "/api/v1" + path, data=body,
+                                                               headers=headers), timeout=30) as response:
+                status, answer = response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            status, answer = exc.code, exc.read()
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            error = type(reason).__name__ if not isinstance(reason, str) else reason
+        self.record.add(Outcome(at, kind, status, time.perf_counter() - started, error, item_id, via="api",
+                                path="/api/v1" + path))
+        try:
+            document = json.loads(answer) if answer else {}
+        except ValueError:
+            document = {}
+        return status, document if isinstance(document, dict) else {}
+
+    def write(self, kind: str, path: str, data: dict, item_id: int, stop: threading.Event) -> int | None:
+        """POST once under one Idempotency-Key, again with that key while the answer is unclear."""
+        key = str(uuid.uuid4())
+        status = None
+        for _ in range(self.WRITE_TRIES):
+            status, _document = self.request(kind, path, data, item_id=item_id, key=key)
+            if status is not None and status < 500 and status != 429:
+                break
+            if stop.is_set():
+                break
+            time.sleep(0.5)
+        return status
+
+    def plan_ids(self) -> list[int]:
+        status, page = self.request("page", "/plans?limit=100")
+        return sorted(p["id"] for p in page.get("data", [])) if status == 200 else []
+
+    def items(self, plan_id: int) -> list[dict]:
+        status, plan = self.request("page", f"/plans/{plan_id}")
+        if status != 200:
+            return []
+        found: list[dict] = []
+
+        def walk(nodes: list[dict]) -> None:
+            for node in nodes:
+                found.append(node)
+                walk(node.get("children", []))
+
+        for phase in plan.get("phases", []):
+            walk(phase.get("items", []))
+        return found
+
+
+#: an API client's pause between rounds, under the per-token rate limit (300 a minute)
+API_PAUSE_SECONDS = 0.3
+
+
+def api_hire_loop(client: ApiClient, email: str, stop: threading.Event) -> None:
+    """A hire through the API: reads their plan, completes its last open item (the page loop of the
+    same hire ticks from the first, so the two meet, and race, in the middle)."""
+    plans: list[int] = []
+    while not stop.is_set():
+        time.sleep(API_PAUSE_SECONDS)
+        if not plans:
+            plans = client.plan_ids()
+            continue
+        open_items = [i for i in client.items(plans[0]) if i["state"] == "open" and not i.get("children")]
+        if not open_items:
+            time.sleep(0.5)
+            continue
+        item_id = open_items[-1]["id"]
+        client.write("tick", f"/items/{item_id}/complete", {"note": "done through the API"}, item_id, stop)
+
+
+def api_manager_loop(client: ApiClient, email: str, stop: threading.Event) -> None:
+    """A manager through the API: goes round their reports' plans signing off one done item each."""
+    plans: list[int] = []
+    turn = 0
+    while not stop.is_set():
+        time.sleep(API_PAUSE_SECONDS)
+        if not plans:
+            plans = client.plan_ids()
+            continue
+        turn += 1
+        done = [i for i in client.items(plans[turn % len(plans)]) if i["state"] == "done"]
+        if done:
+            client.write("sign_off", f"/items/{done[0]['id']}/sign-off", {}, done[0]["id"], stop)
 
 
 def start(command: list[str], env: dict, log: Path) -> subprocess.Popen:

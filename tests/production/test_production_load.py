@@ -1,10 +1,11 @@
 """Production-shaped, on PostgreSQL: `onboarding serve` (4 workers), one `onboarding scheduler`, aiosmtpd;
 50 hires tick and 10 managers sign off through the pages (CSRF included) for 60 s while a worker is
-SIGKILLed and PostgreSQL restarts. Afterwards: no 5xx outside the restart, every accepted change in
-the database exactly once with one event each, no digest sent twice, serving again unaided.
-
-The JSON API half of the load (hires and managers acting through /api/v1) is not here yet: the API
-is being built in parallel. Its clients go in API_CLIENTS (TODO(api-load)) beside the page loops.
+SIGKILLed and PostgreSQL restarts. Beside them, hires and managers act through the JSON API
+(/api/v1, bearer tokens, an Idempotency-Key on each write, sent again while its answer is unclear), and
+a webhook endpoint receives the item events, delivered by the scheduler and a second deliverer
+(`onboarding outbox deliver` every few seconds) at once. Afterwards: no 5xx outside the restart, every
+accepted change (page or API) in the database exactly once with one event each, no digest and no
+webhook sent twice, serving again unaided.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,11 @@ from onboarding.reminders.models import Digest
 from tests.pg import PostgresServer, free_port
 from tests.production.load import (
     ONBOARDING,
+    ApiClient,
     Browser,
     Record,
+    api_hire_loop,
+    api_manager_loop,
     flat_role,
     gunicorn_workers,
     hire_loop,
@@ -44,6 +48,7 @@ from tests.production.load import (
     wait_healthy,
 )
 from tests.reminders.helpers import RecordingHandler
+from tests.webhooks.receiver import Receiver
 
 HIRES, MANAGERS = 50, 10
 LOAD_SECONDS = float(os.environ.get("ONBOARDING_LOAD_SECONDS", "60"))
@@ -51,8 +56,13 @@ SQLITE_LOAD_SECONDS = float(os.environ.get("ONBOARDING_SQLITE_LOAD_SECONDS", "20
 KILL_WORKER_AT, RESTART_DATABASE_AT = LOAD_SECONDS * 0.25, LOAD_SECONDS * 0.5
 #: 5xx answers are allowed from the restart's start until this long after the database is back
 RESTART_GRACE_SECONDS = 5.0
-#: TODO(api-load): (name, loop(browser_like_client, email, stop)) pairs for the API clients
-API_CLIENTS: list = []
+#: (loop, email) of the API clients: each team's first hire and half the managers, acting as the same
+#: people as the page loops (so page and API writes race on the same items)
+API_CLIENTS = [(api_hire_loop, f"hire{m}-0@example.com") for m in range(MANAGERS)] + \
+              [(api_manager_loop, f"manager{m}@example.com") for m in range(MANAGERS // 2)]
+#: the second deliverer runs `onboarding outbox deliver` this often during the load
+DELIVER_EVERY_SECONDS = 5.0
+WEBHOOK_EVENTS = (EventType.ITEM_COMPLETED, EventType.ITEM_SIGNED_OFF)
 
 
 @pytest.fixture
@@ -65,15 +75,19 @@ def postgres_server():
     shutil.rmtree(root, ignore_errors=True)
 
 
-def seed(url: str) -> tuple[list[str], list[str]]:
-    """A role of flat milestones, 10 managers with 5 hires each; every digest due at once (UTC, hour 0)."""
+def seed(url: str, webhook_url: str | None = None) -> tuple[list[str], list[str], dict[str, str]]:
+    """A role of flat milestones, 10 managers with 5 hires each; every digest due at once (UTC, hour 0).
+    Returns the hires, the managers and the API clients' tokens (made with the app's own operation);
+    with `webhook_url`, an endpoint there receives the item events."""
     from onboarding.people.operations import create_user
+    from onboarding.people.tokens import create_token
     from onboarding.plans.creation import create_plan
     from onboarding.roles.operations import import_role, latest_version
+    from onboarding.webhooks.operations import add_endpoint
     from tests.conftest import NOW
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "load", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    hires, managers = [], []
+    hires, managers, tokens = [], [], {}
     with app.app_context():
         version = latest_version(import_role(flat_role(), now=NOW).template)
         for m in range(MANAGERS):
@@ -88,9 +102,25 @@ def seed(url: str) -> tuple[list[str], list[str]]:
                 # started 100 days ago: every dated phase but the late ones is due, so the digests have content
                 create_plan(hire=hire, template_version=version, start_on=date.today() - timedelta(days=100),
                             manager=manager, buddy=None, actor=None, now=NOW)
+        from onboarding.people.operations import get_user_by_email
+
+        for _loop, email in API_CLIENTS:
+            person = get_user_by_email(email)
+            assert person is not None
+            tokens[email] = create_token(person, "load test", now=datetime.now(timezone.utc))[1]
+        if webhook_url:
+            add_endpoint(webhook_url, list(WEBHOOK_EVENTS), actor=None, now=datetime.now(timezone.utc))
         db.session.commit()
         db.engine.dispose()
-    return hires, managers
+    return hires, managers, tokens
+
+
+def deliver_loop(env: dict, stop: threading.Event, runs: list[tuple[float, float, int, str]]) -> None:
+    """A second deliverer beside the scheduler: `onboarding outbox deliver` every few seconds."""
+    while not stop.wait(DELIVER_EVERY_SECONDS):
+        began = time.monotonic()
+        done = subprocess.run([ONBOARDING, "outbox", "deliver"], env=env, capture_output=True, text=True)
+        runs.append((began, time.monotonic(), done.returncode, done.stderr[-2000:]))
 
 
 def server_errors(log: Path) -> str:
@@ -113,19 +143,22 @@ def test_production_shaped_load_with_a_killed_worker_and_a_database_restart(post
                ONBOARDING_LOG_FORMAT="json", PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
     subprocess.run([ONBOARDING, "db", "upgrade"],
                    env=env, check=True, capture_output=True)
-    hires, managers = seed(url)
+    receiver = Receiver().start()
+    hires, managers, tokens = seed(url, receiver.url + "/hooks")
     server = start(["serve", "--port", str(port), "--workers", "4"], env, tmp_path / "serve.log")
     scheduler = start(["scheduler"], env, tmp_path / "scheduler.log")
     record, stop = Record(), threading.Event()
     faults: dict[str, float] = {}
+    deliveries: list[tuple[float, float, int, str]] = []
     try:
         wait_healthy(base, 60)
         threads = [threading.Thread(target=hire_loop, args=(Browser(base, record), email, stop), daemon=True)
                    for email in hires]
         threads += [threading.Thread(target=manager_loop, args=(Browser(base, record), email, stop), daemon=True)
                     for email in managers]
-        threads += [threading.Thread(target=loop, args=(Browser(base, record), email, stop), daemon=True)
-                    for loop, email in API_CLIENTS]
+        threads += [threading.Thread(target=loop, args=(ApiClient(base, record, tokens[email]), email, stop),
+                                     daemon=True) for loop, email in API_CLIENTS]
+        threads.append(threading.Thread(target=deliver_loop, args=(env, stop, deliveries), daemon=True))
         began = time.monotonic()
         for thread in threads:
             thread.start()
@@ -142,9 +175,13 @@ def test_production_shaped_load_with_a_killed_worker_and_a_database_restart(post
 
         time.sleep(max(LOAD_SECONDS - (time.monotonic() - began), 0))
         stop.set()
+        webhooks_during_load = len(receiver.delivered())
         for thread in threads:
             thread.join(timeout=35)
         elapsed = time.monotonic() - began
+        # what is still queued (a webhook in its backoff after the restart) goes now, once
+        later = (datetime.now(timezone.utc) + timedelta(hours=2)).replace(tzinfo=None).isoformat(timespec="seconds")
+        subprocess.run([ONBOARDING, "outbox", "deliver", "--now", later], env=env, check=True, capture_output=True)
 
         # Serving again without anyone touching it; the killed worker was replaced.
         assert wait_healthy(base, 15) < 15
@@ -156,9 +193,14 @@ def test_production_shaped_load_with_a_killed_worker_and_a_database_restart(post
         server_code = stop_process(server)
         scheduler_code = stop_process(scheduler)
         smtp.stop()
+        receiver.stop()
 
     summary = record.summary(elapsed)
-    summary.update(hires=len(hires), managers=len(managers), seconds=round(elapsed, 1))
+    summary.update(hires=len(hires), managers=len(managers), api_clients=len(API_CLIENTS), seconds=round(elapsed, 1),
+                   webhooks_delivered=len(receiver.delivered()), webhooks_during_load=webhooks_during_load,
+                   deliverer_runs=len(deliveries),
+                   errors_5xx_by_path=dict(Counter(f"{o.status} {o.path}" for o in record.outcomes
+                                                   if o.status is not None and o.status >= 500)))
     with capsys.disabled():
         print("\nproduction load:", json.dumps(summary))
 
@@ -175,6 +217,11 @@ def test_production_shaped_load_with_a_killed_worker_and_a_database_restart(post
     assert all(o.overlaps(faults["worker_killed_at"], faults["worker_killed_at"]) for o in dropped), dropped
     assert len(dropped) <= 4  # at most the killed worker's one request per connection
     assert summary["accepted_ticks"] > 100 and summary["accepted_sign_offs"] > 20
+    assert summary["accepted_api_ticks"] > 10 and summary["accepted_api_sign_offs"] > 0
+    # the second deliverer ran throughout, failing (if at all) only while the database was away
+    assert len(deliveries) >= 2
+    failed_runs = [(b, e, code, err) for b, e, code, err in deliveries if code != 0]
+    assert all(b <= window[1] and e >= window[0] for b, e, _, _ in failed_runs), failed_runs
 
     # Every accepted change is in the database exactly once, with one event each.
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "load"})
@@ -201,8 +248,21 @@ def test_production_shaped_load_with_a_killed_worker_and_a_database_restart(post
         # No digest sent twice: one claim per (person, kind, period), one delivery per message.
         claims = db.session.execute(select(Digest.user_id, Digest.kind, Digest.period)).all()
         assert len(claims) == len(set(claims)) and len(claims) >= HIRES
-        sent = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "sent"))
+        sent = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.status == "sent", OutboxMessage.channel == "email"))
+        # One webhook queued per item event (one endpoint), every one sent
+        webhooks = db.session.execute(select(OutboxMessage.id, OutboxMessage.event_id, OutboxMessage.status).where(
+            OutboxMessage.channel == "webhook")).all()
+        item_events = set(db.session.scalars(select(Event.id).where(Event.kind.in_(WEBHOOK_EVENTS))))
+        db.session.close()  # give the connection back first: dispose() closes only idle ones
         db.engine.dispose()
+    assert sorted(event_id for _, event_id, _ in webhooks) == sorted(item_events)
+    assert {status for _, _, status in webhooks} == {"sent"}
+    # ... and received once each: no webhook-id twice among the answered deliveries
+    delivered = [r.headers["webhook-id"] for r in receiver.delivered()]
+    assert sorted(delivered) == sorted(f"msg_{message_id}" for message_id, _, _ in webhooks), \
+        Counter(delivered).most_common(3)
+    assert webhooks_during_load > 0
     ids = [r.message["Message-ID"] for r in handler.received]
     assert len(ids) == len(set(ids)) and len(ids) == sent
     recipients = Counter(r.to for r in handler.received)
@@ -219,7 +279,7 @@ def test_sqlite_under_four_workers_never_answers_database_is_locked(tmp_path, ca
     env.update(ONBOARDING_DATABASE_URL=url, ONBOARDING_SECRET_KEY="load-test-secret", ONBOARDING_BASE_URL=base,
                PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
     subprocess.run([ONBOARDING, "db", "upgrade"], env=env, check=True, capture_output=True)
-    hires, managers = seed(url)
+    hires, managers, _tokens = seed(url)
     server = start(["serve", "--port", str(port), "--workers", "4"], env, tmp_path / "serve.log")
     # the scheduler writes too (claims, the outbox), as in production
     scheduler = start(["scheduler"], env, tmp_path / "scheduler.log")
