@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from onboarding.audit.models import Event
 from onboarding.audit.record import record_event
@@ -43,7 +43,7 @@ NUDGE_LIST_LIMIT = 5
 class Nudged:
     """A nudge already sent: when (UTC) and by whom."""
 
-    at: datetime
+    at: datetime | None
     by: str
 
 
