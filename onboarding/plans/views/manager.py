@@ -194,8 +194,9 @@ def nudge(plan_id: int):
     """Send the hire a short reminder email about their plan (at most once a day per hire)."""
     user = current_user._get_current_object()
     plan = get_plan_or_404(user, plan_id, action="sign_off")
+    sort = request.form.get("sort", "")
     back = (url_for("manager.plan", plan_id=plan.id) if request.form.get("back") == "plan"
-            else url_for("manager.dashboard"))
+            else url_for("manager.dashboard", sort=sort if sort in TEAM_SORTS and sort != "attention" else None))
     form = ConfirmForm()
     if not form.validate():
         flash(form_errors(form), "error")

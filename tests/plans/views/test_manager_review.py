@@ -197,6 +197,10 @@ def test_nudge_sends_one_reminder_and_refuses_a_second_the_same_day(late, client
             "the most a hire gets; you can nudge Hana Hire again tomorrow.") in html(again)
     from_plan = client_as(admin).post(f"/team/plans/{late.id}/nudge", data={"back": "plan"})
     assert from_plan.headers["Location"].endswith(f"/team/plans/{late.id}")
+    sorted_by_name = client.post(f"/team/plans/{late.id}/nudge", data={"sort": "name"})
+    assert sorted_by_name.headers["Location"].endswith("/team?sort=name")
+    junk = client.post(f"/team/plans/{late.id}/nudge", data={"sort": "<script>"})
+    assert junk.headers["Location"].endswith("/team")
     assert snapshot() == before and len(_mail_to("hana@example.com")) == 1
 
 
