@@ -20,6 +20,7 @@ class EventType(StrEnum):
     PLAN_START_MOVED = "plan.start_moved"
     PLAN_UPGRADED = "plan.upgraded"
     PLAN_PEOPLE_CHANGED = "plan.people_changed"
+    PLAN_NUDGED = "plan.nudged"
     ITEM_WAIVED = "item.waived"
     ITEM_DERIVED = "item.derived"
     ITEM_ADDED = "item.added"

@@ -9,6 +9,7 @@ EVENT_WORDS: dict[str, str] = {
     EventType.PLAN_START_MOVED: "moved the start date",
     EventType.PLAN_UPGRADED: "moved the plan to a newer template version",
     EventType.PLAN_PEOPLE_CHANGED: "changed the manager or buddy",
+    EventType.PLAN_NUDGED: "sent the hire a reminder (nudge)",
     EventType.ITEM_COMPLETED: "ticked",
     EventType.ITEM_REOPENED: "unticked",
     EventType.ITEM_SIGNED_OFF: "signed off",

@@ -119,4 +119,6 @@ class PlanFilterForm(FlaskForm):
     month = StringField("Start month", validators=[Optional(), Regexp(r"^\d{4}-\d{2}$", message="Use YYYY-MM.")],
                         description="YYYY-MM")
     include_finished = BooleanField("Include finished plans")
+    check_in = SelectField("Check-ins", default="", validators=[Optional()],
+                           choices=choices([("", "Any"), ("overdue", "A check-in is overdue")]))
     page = HiddenField()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
 from onboarding.audit.models import Event
@@ -20,6 +20,7 @@ from onboarding.plans.status import (
     STATUSES,
     PhaseProgress,
     PlanProgress,
+    leaf_items_condition,
     progress_for_plans,
     progress_for_selected,
 )
@@ -65,6 +66,8 @@ class PlanOverview:
     due_next: list[PlanItem]
     sent_back: list[PlanItem]
     waiting: list[PlanItem]
+    #: comments about each item (item id -> oldest first), for pages that show them beside the item
+    item_comments: dict[int, list[CommentEntry]] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -207,6 +210,8 @@ class ReportRow:
     progress: PlanProgress
     #: (phase key, due date) of the first dated phase without a recorded check-in
     next_check_in: tuple[str, date | None] | None = None
+    #: (phase key, due date) of every dated phase that has ended without a recorded check-in
+    overdue_check_ins: list[tuple[str, date]] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -279,8 +284,9 @@ def team_overview(manager: User, today: date, sort: str = "attention") -> list[R
         done = recorded.get(plan_id, set())
         for phase in row.phases:
             if phase.key not in done:
-                row.next_check_in = (phase.key, phase.due_on)
-                break
+                row.next_check_in = row.next_check_in or (phase.key, phase.due_on)
+                if phase.due_on is not None and phase.due_on < today:
+                    row.overdue_check_ins.append((phase.key, phase.due_on))
         reports.append(row)
     reports.sort(key=_sort_key(sort))
     return reports
@@ -293,6 +299,7 @@ class PlanFilters:
     status: str = ""  # one of status.STATUSES
     month: str = ""  # YYYY-MM of the start date
     include_finished: bool = False
+    check_in: str = ""  # "overdue": plans with a phase ended and its check-in not recorded
 
 
 @dataclass
@@ -320,7 +327,7 @@ def _month_bounds(month: str) -> tuple[date, date] | None:
     return first, date(year + (number == 12), number % 12 + 1, 1)
 
 
-def _admin_plans_stmt(user: User, filters: PlanFilters):
+def _admin_plans_stmt(user: User, filters: PlanFilters, today: date):
     Manager = aliased(User)
     stmt = (
         select(Plan.id, Plan.is_active, Plan.start_on, User.name, User.email, Manager.name, RoleTemplate.title)
@@ -341,7 +348,27 @@ def _admin_plans_stmt(user: User, filters: PlanFilters):
     bounds = _month_bounds(filters.month) if filters.month else None
     if bounds:
         stmt = stmt.where(Plan.start_on >= bounds[0], Plan.start_on < bounds[1])
+    if filters.check_in == "overdue":
+        late = overdue_check_ins_stmt(today).subquery()
+        stmt = stmt.where(Plan.id.in_(select(late.c.plan_id)))
     return stmt.order_by(func.lower(User.name), Plan.id)
+
+
+def overdue_check_ins_stmt(today: date):
+    """(plan id, phase key, phase end) of each active plan's dated phase that ended before `today`
+    with no check-in recorded. A phase ends on its latest leaf item's due date, as progress counts it."""
+    ends = (
+        select(PlanItem.plan_id, PlanItem.phase_key, func.max(PlanItem.due_on).label("due_on"))
+        .where(PlanItem.due_on.is_not(None), leaf_items_condition())
+        .group_by(PlanItem.plan_id, PlanItem.phase_key)
+        .having(func.max(PlanItem.due_on) < today)
+        .subquery()
+    )
+    recorded = exists().where(CheckIn.plan_id == ends.c.plan_id, CheckIn.phase_key == ends.c.phase_key,
+                              CheckIn.recorded_at.is_not(None))
+    return (select(ends.c.plan_id, ends.c.phase_key, ends.c.due_on)
+            .join(Plan, Plan.id == ends.c.plan_id)
+            .where(Plan.is_active.is_(True), ~recorded))
 
 
 def _admin_rows(rows) -> list[AdminPlanRow]:
@@ -351,7 +378,7 @@ def _admin_rows(rows) -> list[AdminPlanRow]:
 def admin_plan_rows(user: User, filters: PlanFilters, today: date, *, page: int, per_page: int
                     ) -> tuple[list[AdminPlanRow], int]:
     """One page of the plans an admin may see, filtered; returns (rows, total matching)."""
-    stmt = _admin_plans_stmt(user, filters)
+    stmt = _admin_plans_stmt(user, filters, today)
     page = max(1, page)
     if filters.status in STATUSES:
         # Status is computed, not stored: compute it for every matching plan (one query per 900).
@@ -371,7 +398,7 @@ def admin_plan_rows(user: User, filters: PlanFilters, today: date, *, page: int,
 
 def admin_plan_export(user: User, filters: PlanFilters, today: date) -> list[AdminPlanRow]:
     """Every plan the filters match (no pages), with progress and status, in two queries."""
-    stmt = _admin_plans_stmt(user, filters)
+    stmt = _admin_plans_stmt(user, filters, today)
     rows = _admin_rows(db.session.execute(stmt).all())
     progress = progress_for_selected(stmt.order_by(None).with_only_columns(Plan.id), today)
     for row in rows:

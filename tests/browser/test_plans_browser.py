@@ -128,9 +128,9 @@ def test_hire_ticks_manager_reviews_hire_sees_the_comment(new_page, team, javasc
     expect(manager_page.get_by_role("status")).to_contain_text("Check-in at 30 days recorded.")
     card = manager_page.locator("#checkin-day-30")
     expect(card).to_contain_text("Recorded: At risk")
-    expect(card.get_by_role("radio", name="At risk")).to_be_checked()
-    expect(card.get_by_label("Notes")).to_have_value(CHECK_IN_NOTES)
-    expect(card.get_by_role("button", name="Update check-in")).to_be_visible()
+    expect(card).to_contain_text(CHECK_IN_NOTES)
+    expect(card.get_by_role("radio")).to_have_count(0)  # a held check-in reads; the next one is the open form
+    expect(manager_page.get_by_role("form", name="Check-in at 60 days")).to_be_visible()
     if javascript:
         manager_page.screenshot(path="/tmp/browser-manager-plan.png", full_page=True)
 

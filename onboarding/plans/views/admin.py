@@ -84,7 +84,8 @@ def _plan_filters() -> tuple[PlanFilterForm, PlanFilters]:
         return "" if field.errors else (field.data or "")
 
     return form, PlanFilters(role=wanted(form.role), manager=wanted(form.manager), status=wanted(form.status),
-                             month=wanted(form.month), include_finished=bool(form.include_finished.data))
+                             month=wanted(form.month), include_finished=bool(form.include_finished.data),
+                             check_in=wanted(form.check_in))
 
 
 @bp.get("/plans")

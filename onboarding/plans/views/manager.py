@@ -1,4 +1,4 @@
-"""The manager's pages: the team dashboard, and a report's plan to sign off, send back and check in."""
+"""The manager's pages: the team dashboard, a report's plan to sign off, send back and check in, and a nudge."""
 from __future__ import annotations
 
 import logging
@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from onboarding.core import clock
 from onboarding.core.csv_files import csv_response
 from onboarding.core.forms import ConfirmForm
-from onboarding.core.phases import PHASE_ORDER, phase_name
+from onboarding.core.phases import PHASE_ORDER, phase_label, phase_name
 from onboarding.core.security import role_required
 from onboarding.core.web import Problem, form_errors, run_action
 from onboarding.plans.access import get_item_or_404, get_plan_or_404
@@ -18,11 +18,14 @@ from onboarding.plans.forms import CheckInForm, SendBackForm, SignOffForm
 from onboarding.plans.queries import (
     TEAM_SORTS,
     phase_columns,
+    plan_comments,
     plan_overview,
     team_csv,
     team_overview,
 )
+from onboarding.plans.review import HELD, manager_review
 from onboarding.plans.states import send_back_item, sign_off_item, sign_off_phase
+from onboarding.reminders.nudge import nudge_hire, nudged_today
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +53,17 @@ def dashboard():
     user = current_user._get_current_object()
     today = clock.today_for(user)
     reports = team_overview(user, today, sort)
+    late = sorted(((r, key, due_on) for r in reports for key, due_on in r.overdue_check_ins),
+                  key=lambda row: (row[2], row[0].hire_name.casefold()))
     return render_template("manager/dashboard.html", reports=reports, sort=sort, sorts=SORT_LABELS, today=today,
-                           phase_keys=phase_columns(reports), phase_labels={key: phase_name(key) for key in PHASE_ORDER})
+                           phase_keys=phase_columns(reports), phase_labels={key: phase_name(key) for key in PHASE_ORDER},
+                           late_check_ins=late, nudged=_nudged_today(reports),
+                           check_in_names={key: f"{phase_label(key)} check-in" for key in PHASE_ORDER})
+
+
+def _nudged_today(reports) -> dict[int, str]:
+    """plan id -> "09:14 UTC" for the reports already nudged on their own today (one query)."""
+    return {plan_id: f"{at:%H:%M} UTC" for plan_id, at in nudged_today((r.plan_id for r in reports), clock.now()).items()}
 
 
 @bp.get("/dashboard.csv")
@@ -64,19 +76,39 @@ def dashboard_csv():
     return csv_response("team.csv", header, rows)
 
 
+#: comments read for a plan page (the newest); beyond them the plan's read page has every page
+COMMENTS_SHOWN = 200
+#: comments about the plan as a whole shown at the top (the newest)
+PLAN_COMMENTS_SHOWN = 3
+
+
 def _render(plan, problem: Problem | None = None, checkin_form: CheckInForm | None = None):
     ov = plan_overview(plan, clock.today_for(current_user))
+    review = manager_review(ov)
+    if problem is not None and problem.item_id is not None:  # unfold the phase of the item refused
+        review.phase_open.update({i.phase_key: True for i in plan.items if i.id == problem.item_id})
     forms = {}
-    for phase in ov.phases:
-        if problem is not None and problem.phase == phase.key and checkin_form is not None:
+    for slot in review.check_ins:
+        if slot.stage == HELD:
+            continue
+        if problem is not None and problem.phase == slot.key and checkin_form is not None:
             form = checkin_form
         else:
-            existing = phase.check_in if phase.is_checked_in else None
-            form = CheckInForm(formdata=None, prefix=phase.key, status=existing.status if existing else None,
-                               notes=existing.notes if existing else "")
-        forms[phase.key] = form
-    return render_template("manager/plan.html", ov=ov, problem=problem, checkin_forms=forms), (
-        problem.status if problem else 200)
+            form = CheckInForm(formdata=None, prefix=slot.key)
+        forms[slot.key] = form
+    total = plan_comments(plan, limit=0)[1]
+    comments, _ = plan_comments(plan, limit=COMMENTS_SHOWN, offset=max(0, total - COMMENTS_SHOWN))
+    for entry in comments:
+        if entry.comment.item_id is not None:
+            ov.item_comments.setdefault(entry.comment.item_id, []).append(entry)
+    general = [entry for entry in comments if entry.comment.item_id is None]
+    nudged = nudged_today([plan.id], clock.now()).get(plan.id)
+    return render_template(
+        "manager/plan.html", ov=ov, review=review, problem=problem, checkin_forms=forms,
+        check_in_names={key: f"{phase_label(key)} check-in" for key in PHASE_ORDER},
+        plan_comments=general[-PLAN_COMMENTS_SHOWN:], plan_comment_total=len(general), comment_total=total,
+        nudged=f"{nudged:%H:%M} UTC" if nudged else None, nudge_form=ConfirmForm(formdata=None),
+    ), (problem.status if problem else 200)
 
 
 @bp.get("/plans/<int:plan_id>")
@@ -155,3 +187,23 @@ def check_in(plan_id: int, phase_key: str):
         return _render(plan, problem, form)
     flash(f"Check-in at {phase_name(phase_key)} recorded.", "success")
     return _back(plan.id, f"checkin-{phase_key}")
+
+
+@bp.post("/plans/<int:plan_id>/nudge")
+def nudge(plan_id: int):
+    """Send the hire a short reminder email about their plan (at most once a day per hire)."""
+    user = current_user._get_current_object()
+    plan = get_plan_or_404(user, plan_id, action="sign_off")
+    sort = request.form.get("sort", "")
+    back = (url_for("manager.plan", plan_id=plan.id) if request.form.get("back") == "plan"
+            else url_for("manager.dashboard", sort=sort if sort in TEAM_SORTS and sort != "attention" else None))
+    form = ConfirmForm()
+    if not form.validate():
+        flash(form_errors(form), "error")
+        return redirect(back)
+    _, problem = run_action(lambda: nudge_hire(plan, user, clock.now()))
+    if problem is not None:
+        flash(problem.message, "error")
+        return redirect(back)
+    flash(f"Reminder sent to {plan.hire.name} ({plan.hire.email}).", "success")
+    return redirect(back)

@@ -118,6 +118,7 @@ ROUTES = [
           reviewers_a("POST")),
     Route("manager.check_in", "POST", lambda c: f"/team/plans/{c.plan_a.id}/phases/day-30/check-in",
           reviewers_a("POST"), lambda c: {"day-30-status": "on track", "day-30-notes": "Good start."}),
+    Route("manager.nudge", "POST", lambda c: f"/team/plans/{c.plan_a.id}/nudge", reviewers_a("POST")),
     # --- the admin's writes ---
     Route("admin.hire_new", "POST", lambda c: "/admin/plans/new", admins("POST"),
           lambda c: {"email": "new@example.com", "name": "New Person", "role": "support-engineer",
