@@ -17,7 +17,7 @@ from sqlalchemy import select
 from onboarding.audit.models import Event
 from onboarding.audit.record import record_event
 from onboarding.audit.types import EventType
-from onboarding.core.db import table_of
+from onboarding.core.db import bulk_insert, table_of
 from onboarding.core.errors import ServiceError
 from onboarding.core.formatting import nice_date
 from onboarding.extensions import db
@@ -25,7 +25,6 @@ from onboarding.people.mail import link_url, queue_account_mail
 from onboarding.people.models import User
 from onboarding.plans.checks import check_active
 from onboarding.plans.models import Plan, PlanItem
-from onboarding.reminders.build import _insert_ignoring_duplicates
 from onboarding.reminders.compose import item_label
 from onboarding.reminders.content import DUE_SOON_DAYS, ItemLine
 from onboarding.reminders.models import Digest
@@ -89,11 +88,9 @@ def nudge_hire(plan: Plan, actor: User, now: datetime) -> int:
     today = now.astimezone(zone(hire.timezone)).date()
     period = today.isoformat()
     digests = table_of(Digest)
-    claimed = db.session.execute(
-        _insert_ignoring_duplicates(digests).returning(digests.c.id),
-        [{"user_id": hire.id, "kind": NUDGE, "period": period, "created_at": now}],
-    ).scalar()
-    if claimed is None:
+    claimed = bulk_insert(db.session, digests, [{"user_id": hire.id, "kind": NUDGE, "period": period, "created_at": now}],
+                          ["id"], conflict_columns=["user_id", "kind", "period"])
+    if not claimed:  # another nudge today made the claim first
         raise ServiceError(refusal(hire, _already_nudged(hire, period)))
     overdue, sent_back, due_soon = _what_is_waiting(plan, today)
     message = queue_account_mail(
@@ -104,7 +101,7 @@ def nudge_hire(plan: Plan, actor: User, now: datetime) -> int:
         due_soon=due_soon[:NUDGE_LIST_LIMIT], due_soon_total=len(due_soon), due_soon_days=DUE_SOON_DAYS,
     )
     db.session.flush()
-    db.session.execute(digests.update().where(digests.c.id == claimed).values(message_id=message.id))
+    db.session.execute(digests.update().where(digests.c.id == claimed[0][0]).values(message_id=message.id))
     record_event(plan, EventType.PLAN_NUDGED, actor, now, person=hire,
                  new={"to": hire.email, "overdue": len(overdue), "sent_back": len(sent_back)})
     logger.info("nudge: %s reminded %s (plan %s)", actor.email, hire.email, plan.id)
