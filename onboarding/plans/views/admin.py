@@ -12,6 +12,7 @@ from onboarding.admin.blueprint import bp
 from onboarding.core import clock
 from onboarding.core.csv_files import csv_response
 from onboarding.core.errors import ServiceError
+from onboarding.core.formatting import nice_date
 from onboarding.core.forms import choices
 from onboarding.core.phases import phase_name
 from onboarding.core.web import (
@@ -202,7 +203,7 @@ def plan_start(plan_id: int):
     moved, problem = run_action(lambda: move_start_date(plan, form.start_on.data, signed_in_user(), clock.now()), form="start")
     if problem is not None:
         return _render_plan(plan, problem, {"start": form})
-    return _done(plan.id, f"Start date is now {form.start_on.data.isoformat()}; {moved} due date"
+    return _done(plan.id, f"Start date is now {nice_date(form.start_on.data)}; {moved} due date"
                           f"{'s' if moved != 1 else ''} moved.")
 
 
