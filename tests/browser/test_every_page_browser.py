@@ -124,6 +124,26 @@ def check_page(page, axe, shots: Path, who: str, path: str, problems: list[str])
         page.screenshot(path=str(shots / shot_name(who, path, width)), full_page=True, timeout=30_000)
 
 
+def check_menu(page, axe, shots: Path, who: str, problems: list[str]) -> None:
+    """Wide, the links show in a row with no toggle; on a phone they fold behind "Menu" (a <details>)."""
+    first = "Preferences"
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/preferences")
+    nav = page.get_by_role("navigation", name="Main")
+    assert nav.get_by_role("link", name=first).is_visible(), f"{who}: the menu's links are hidden at 1366 px"
+    assert not page.locator(".menu > summary").is_visible(), f"{who}: a Menu toggle shows at 1366 px"
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto("/preferences")
+    assert not nav.get_by_role("link", name=first).is_visible(), f"{who}: the menu is open at 390 px"
+    page.locator(".menu > summary", has_text="Menu").click()
+    assert nav.get_by_role("link", name=first).is_visible(), f"{who}: Menu does not open at 390 px"
+    assert page.get_by_role("button", name="Sign out").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, f"{who}: the open menu is too wide"
+    for v in axe.run(page).response.get("violations", []):
+        problems.append(f"{who} open menu at 390px: axe [{v['impact']}] {v['id']}")
+    page.screenshot(path=str(shots / f"{who}-menu-open-390.png"))
+
+
 @pytest.mark.parametrize("who", ["hire", "buddy", "manager", "admin"])
 def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, world, axe, shots, who):
     email = {"hire": "ada@example.com", "buddy": "ben@example.com", "manager": "grace@example.com",
@@ -136,6 +156,7 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, world, axe
         for path in ("/login", "/password/forgot") if who == "hire" else ():
             check_page(page, axe, shots, "visitor", path, problems)
         sign_in(page, email)
+        check_menu(page, axe, shots, who, problems)
         for path in pages_for(who, world):
             check_page(page, axe, shots, who, path, problems)
     finally:
