@@ -286,9 +286,9 @@ def item_waive(item_id: int):
         return _render_plan(item.plan, Problem(form_errors(form), item_id=item.id, form="waive", values=values))
     group = has_children(item)
     if group and not (form.confirm.data and form.sub_items.data):
-        count = len(waivable_leaves(item.id, children_map(item.plan.items)))
+        below = len(waivable_leaves(item.id, children_map(item.plan.items)))
         return _render_plan(item.plan, Problem(
-            f"Nothing waived: waiving “{item.text}” waives its {plural(count, 'sub-item')}; tick the box to confirm.",
+            f"Nothing waived: waiving “{item.text}” waives its {plural(below, 'sub-item')}; tick the box to confirm.",
             item_id=item.id, form="waive", values=values))
     count, problem = run_action(lambda: waive_item(item, signed_in_user(), form.reason.data, clock.now(),
                                                    expected_version=form.version.data,
