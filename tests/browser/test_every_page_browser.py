@@ -1,7 +1,8 @@
 """Every page, as each kind of person sees it, at a desktop width (1366 px) and a phone's (390 px).
 
 On each page: the document is no wider than the window (no sideways page scrolling: wide tables
-scroll inside their own box), axe-core finds no violation of any impact, and a full-page screenshot
+scroll inside their own box), every checkbox and radio button sits on its label's line, axe-core
+finds no violation of any impact, and a full-page screenshot
 is saved for a person to look at (ONBOARDING_SCREENSHOTS names the folder; default
 /tmp/onboarding-screens). One browser, one context per person, the window resized between widths.
 
@@ -117,6 +118,15 @@ def check_page(page, axe, shots: Path, who: str, path: str, problems: list[str])
                 .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.table-scroll'))
                 .slice(0, 4).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))""", width)
             problems.append(f"{who} {path} at {width}px: {scroll}px wide ({', '.join(wide)})")
+        apart = page.evaluate("""() => [...document.querySelectorAll('input[type=checkbox][id], input[type=radio][id]')]
+            .map(box => [box, document.querySelector(`label[for="${box.id}"]`)])
+            .filter(([box, label]) => label && box.offsetParent && label.offsetParent)
+            .filter(([box, label]) => {
+                const b = box.getBoundingClientRect(), l = label.getBoundingClientRect();
+                return l.top > b.bottom || b.top > l.top + 24 || l.left > b.right + 24;  // not on its line
+            }).map(([box, label]) => label.textContent.trim().slice(0, 40))""")
+        if apart:
+            problems.append(f"{who} {path} at {width}px: a box is not beside its label: {apart[:3]}")
         violations = axe.run(page).response.get("violations", [])
         for v in violations:
             targets = " | ".join(", ".join(n["target"]) for n in v["nodes"][:3])
