@@ -117,3 +117,11 @@ def test_the_role_editor_gives_the_milestones_hint_once(admin_client, make_role)
     assert len(boxes) >= 5
     assert all('aria-describedby="milestones-hint"' in box for box in boxes)
     assert 'id="milestones-hint"' in page
+
+
+def test_month_boxes_are_yyyy_mm_text_boxes(org, admin_client):  # noqa: F811
+    for path, name in (("/insights", "start_from"), ("/insights", "start_to"), ("/admin/plans", "month")):
+        box = re.search(rf'<input[^>]*name="{name}"[^>]*>', html(admin_client.get(path))).group(0)
+        assert 'type="text"' in box and 'placeholder="YYYY-MM"' in box, box
+    page = html(admin_client.get("/insights?start_from=2026-03&start_to=2026-03"))
+    assert re.search(r'<input[^>]*name="start_from"[^>]*value="2026-03"', page)
