@@ -1,7 +1,7 @@
 """Every page, as each kind of person sees it, at a desktop width (1366 px) and a phone's (390 px).
 
 On each page: the document is no wider than the window (no sideways page scrolling: wide tables
-scroll inside their own box), every checkbox and radio button sits on its label's line, axe-core
+scroll inside their own box, their first column kept in view), every checkbox and radio button sits on its label's line, axe-core
 finds no violation of any impact, and a full-page screenshot
 is saved for a person to look at (ONBOARDING_SCREENSHOTS names the folder; default
 /tmp/onboarding-screens). One browser, one context per person, the window resized between widths.
@@ -127,6 +127,17 @@ def check_page(page, axe, shots: Path, who: str, path: str, problems: list[str])
             }).map(([box, label]) => label.textContent.trim().slice(0, 40))""")
         if apart:
             problems.append(f"{who} {path} at {width}px: a box is not beside its label: {apart[:3]}")
+        drifted = page.evaluate("""() => [...document.querySelectorAll('.table-scroll')]
+            .filter(box => box.scrollWidth > box.clientWidth && !box.querySelector('table.history'))
+            .filter(box => {
+                box.scrollLeft = box.scrollWidth;  // scrolled to the end, the first column stays at the left edge
+                const cell = box.querySelector('tbody tr > :first-child');
+                const off = cell && Math.abs(cell.getBoundingClientRect().left - box.getBoundingClientRect().left) > 1;
+                box.scrollLeft = 0;
+                return off;
+            }).map(box => box.getAttribute('aria-label'))""")
+        if drifted:
+            problems.append(f"{who} {path} at {width}px: the first column scrolls away in {drifted}")
         violations = axe.run(page).response.get("violations", [])
         for v in violations:
             targets = " | ".join(", ".join(n["target"]) for n in v["nodes"][:3])
