@@ -91,10 +91,11 @@ def _register_blueprints(app: Flask) -> None:
 def _register_filters(app: Flask) -> None:
     """Every Jinja filter, in one place."""
     from onboarding.audit.wording import event_changes, event_words
-    from onboarding.core.formatting import due_label, nice_date
+    from onboarding.core.formatting import due_label, nice_date, nice_datetime
     from onboarding.core.phases import phase_name
 
     app.add_template_filter(nice_date, "nice_date")
+    app.add_template_filter(nice_datetime, "nice_datetime")
     app.add_template_filter(due_label, "due_label")
     app.add_template_filter(phase_name, "phase_name")
     app.add_template_filter(event_words, "event_words")

@@ -1,7 +1,13 @@
 """How events read on a page: one phrase per event type and the changes it recorded."""
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from onboarding.audit.types import EventType
+from onboarding.core.formatting import nice_date
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 #: what each event kind means, in words
 EVENT_WORDS: dict[str, str] = {
@@ -52,6 +58,8 @@ def event_changes(old: dict | None, new: dict | None, limit: int = 300) -> list[
         if isinstance(value, list):
             value = "; ".join(str(v.get("text", v)) if isinstance(v, dict) else str(v) for v in value) or "—"
         text = str(value)
+        if _ISO_DAY.fullmatch(text):  # a date the event kept as YYYY-MM-DD reads as on every page
+            return nice_date(date.fromisoformat(text))
         return text if len(text) <= limit else text[: limit - 1] + "…"
 
     changes = []

@@ -1,11 +1,13 @@
 """One way to write dates and offsets, for pages and mail alike (English, whatever the server's locale).
 
-`nice_date` writes "2 Mar 2026" ("Mon 2 Mar 2026" with the weekday, as digests do); `due_label`
-writes a phase's offset from the start date. Both are Jinja filters (registered in create_app).
+`nice_date` writes "2 Mar 2026" ("Mon 2 Mar 2026" with the weekday, as digests do), `nice_datetime`
+"2 Mar 2026, 09:30 UTC"; `due_label` writes a phase's offset from the start date. All three are Jinja
+filters (registered in create_app). People type dates as YYYY-MM-DD (the CLI's and the API's form,
+checked by core.checks.parse_date; see core.forms.IsoDateField).
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 _MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec"
 _DAYS = "MonTueWedThuFriSatSun"
@@ -19,6 +21,20 @@ def nice_date(value: date | None, *, weekday: bool = False) -> str:
     if weekday:
         text = f"{_DAYS[3 * value.weekday():3 * value.weekday() + 3]} {text}"
     return text
+
+
+def nice_datetime(value: datetime | None) -> str:
+    """A moment in UTC: "2 Mar 2026, 09:30 UTC"; None -> "". A naive datetime is taken as UTC."""
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return f"{nice_date(value.date())}, {value:%H:%M} UTC"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """plural(1, "item") -> "1 item"; plural(3, "item") -> "3 items"."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
 def due_label(due: dict | None) -> str:

@@ -10,7 +10,7 @@ from wtforms import (
     IntegerField,
 )
 from wtforms.validators import InputRequired, NumberRange
-from wtforms.widgets import HiddenInput
+from wtforms.widgets import HiddenInput, TextInput
 
 from onboarding.core.checks import parse_date
 from onboarding.core.errors import ServiceError
@@ -48,8 +48,22 @@ class ConfirmForm(FlaskForm):
     """A button whose form carries nothing but its CSRF token."""
 
 
+#: how a date field draws: a text box for YYYY-MM-DD, not the browser's date picker. The picker
+#: writes the date in the browser's locale ("08/28/2026" in one, "28.08.2026" in another) whatever
+#: the page says; YYYY-MM-DD is what the CLI, the API and the CSV imports take, and it cannot be misread.
+DATE_INPUT = {"placeholder": "YYYY-MM-DD", "autocomplete": "off", "spellcheck": "false", "size": 12}
+
+
 class IsoDateField(DateField):
-    """A date typed as YYYY-MM-DD only (not 20260131 or 2026-1-5), within the dates the app accepts."""
+    """A date typed as YYYY-MM-DD only (not 20260131 or 2026-1-5), within the dates the app accepts;
+    drawn as a text box (DATE_INPUT) with a hint giving the form."""
+
+    widget = TextInput()
+    hint = "YYYY-MM-DD, for example 2026-08-28"
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs["render_kw"] = dict(DATE_INPUT, **(kwargs.get("render_kw") or {}))
+        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
 
     def process_formdata(self, valuelist):
         if not valuelist or not "".join(valuelist).strip():

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from onboarding.admin.blueprint import bp
 from onboarding.core import clock
+from onboarding.core.formatting import nice_date
 from onboarding.core.forms import ConfirmForm
 from onboarding.core.web import form_errors, run_action, signed_in_user
 from onboarding.extensions import db
@@ -39,7 +40,7 @@ def holidays():
     if problem is not None:
         flash(f"Not added: {problem.message}", "error")
         return _render_holidays(form, 400)
-    flash(f"Added {form.on.data.isoformat()} ({form.name.data.strip()}) to the holidays.", "success")
+    flash(f"Added {nice_date(form.on.data)} ({form.name.data.strip()}) to the holidays.", "success")
     return redirect(url_for("admin.holidays"))
 
 

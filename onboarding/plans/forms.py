@@ -101,6 +101,9 @@ class EditItemForm(FlaskForm):
 class WaiveForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[DataRequired("Give a reason for waiving."), Length(max=1000)])
     version = version_field()
+    #: on a group: the tick that confirms waiving its sub-items, and how many the page said it would waive
+    confirm = BooleanField()
+    sub_items = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
 
 class UpgradeForm(FlaskForm):

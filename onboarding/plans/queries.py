@@ -15,7 +15,7 @@ from onboarding.extensions import db
 from onboarding.people.models import User
 from onboarding.plans.access import visible_plans_stmt
 from onboarding.plans.models import CheckIn, Comment, Plan, PlanItem
-from onboarding.plans.reading import children_map, plan_phase_keys
+from onboarding.plans.reading import children_map, plan_phase_keys, waivable_leaves
 from onboarding.plans.status import (
     STATUSES,
     PhaseProgress,
@@ -96,6 +96,10 @@ class PlanOverview:
 
     def is_leaf(self, item: PlanItem) -> bool:
         return not self.kids.get(item.id)
+
+    def waivable(self, item: PlanItem) -> list[PlanItem]:
+        """What waiving this group would waive: its open and done sub-items."""
+        return waivable_leaves(item.id, self.kids)
 
     def is_overdue(self, item: PlanItem) -> bool:
         return item.state == "open" and item.due_on is not None and item.due_on < self.today

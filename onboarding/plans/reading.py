@@ -29,6 +29,25 @@ def children_map(items: Iterable[PlanItem]) -> dict[int | None, list[PlanItem]]:
     return result
 
 
+def leaves_below(item_id: int, kids: dict[int | None, list[PlanItem]]) -> list[PlanItem]:
+    """The items without sub-items under `item_id`, at any depth, in page order (from children_map)."""
+    result: list[PlanItem] = []
+    stack = list(reversed(kids.get(item_id, [])))
+    while stack:
+        node = stack.pop()
+        below = kids.get(node.id, [])
+        if below:
+            stack.extend(reversed(below))
+        else:
+            result.append(node)
+    return result
+
+
+def waivable_leaves(item_id: int, kids: dict[int | None, list[PlanItem]]) -> list[PlanItem]:
+    """What waiving a group waives: its open and done sub-items (signed off and waived ones stay)."""
+    return [leaf for leaf in leaves_below(item_id, kids) if leaf.state in ("open", "done")]
+
+
 def plan_phase_keys(plan: Plan) -> list[str]:
     """The plan's dated phases in order: the template's, plus any that still hold items."""
     keys = {p["key"] for p in dated_phases(plan.template_version)} | {i.phase_key for i in plan.items}

@@ -22,7 +22,7 @@ from onboarding.plans.checks import (
 from onboarding.plans.completion import record_if_completed
 from onboarding.plans.derivation import derived_state
 from onboarding.plans.models import Plan, PlanItem
-from onboarding.plans.reading import children_map
+from onboarding.plans.reading import children_map, leaves_below, waivable_leaves
 
 
 def has_children(item: PlanItem) -> bool:
@@ -63,16 +63,7 @@ def refresh_parents(plan: Plan, start: PlanItem | Iterable[PlanItem], actor: Use
 
 
 def _leaf_descendants(item: PlanItem) -> list[PlanItem]:
-    kids = children_map(item.plan.items)
-    result, stack = [], list(reversed(kids.get(item.id, [])))
-    while stack:
-        node = stack.pop()
-        below = kids.get(node.id, [])
-        if below:
-            stack.extend(reversed(below))
-        else:
-            result.append(node)
-    return result
+    return leaves_below(item.id, children_map(item.plan.items))
 
 
 def complete_item(item: PlanItem, actor: User, *, note: str = "", evidence_url: str = "", now: datetime,
@@ -167,22 +158,40 @@ def sign_off_phase(plan: Plan, phase_key: str, manager: User, now: datetime) -> 
     return len(done)
 
 
-def waive_item(item: PlanItem, actor: User, reason: str, now: datetime, *, expected_version=None) -> int:
-    """Mark an item not needed for this hire (a reason is required); on a parent, its open sub-items too."""
+def waive_item(item: PlanItem, actor: User, reason: str, now: datetime, *, expected_version=None,
+               expected_count: int | None = None) -> int:
+    """Mark an item not needed for this hire (a reason is required); returns how many items were waived.
+
+    On a group, its open and done sub-items are waived with it: the reason is the group's, recorded
+    once (on the group and in its one `item.waived` event, with the count); each sub-item's own event
+    says only that it was waived with the group. `expected_count` is the count the person confirmed:
+    when the group has changed since, nothing is waived.
+    """
     begin_change(item.plan, item)
     check_version(item, expected_version)
     reason = clean_text(reason, "reason", MAX_REASON)
-    if has_children(item):
-        targets = [leaf for leaf in _leaf_descendants(item) if leaf.state in ("open", "done")]
-        item.waived_reason = reason
+    if not has_children(item):
+        if item.state not in ("open", "done"):
+            raise ServiceError(f"only an open or done item can be waived; this one is {item.state.replace('_', ' ')}")
+        old = {"state": item.state}
+        item.state, item.waived_reason = "waived", reason
+        record_event(item.plan, EventType.ITEM_WAIVED, actor, now, item=item, old=old, new={"state": "waived", "reason": reason})
+        targets = [item]
     else:
-        targets = [item] if item.state in ("open", "done") else []
-    if not targets:
-        raise ServiceError(f"only an open or done item can be waived; this one is {item.state.replace('_', ' ')}")
-    for leaf in targets:
-        old = {"state": leaf.state}
-        leaf.state, leaf.waived_reason = "waived", reason
-        record_event(item.plan, EventType.ITEM_WAIVED, actor, now, item=leaf, old=old, new={"state": "waived", "reason": reason})
+        targets = waivable_leaves(item.id, children_map(item.plan.items))
+        if not targets:
+            raise ServiceError("nothing under this group is open or done, so there is nothing to waive")
+        if expected_count is not None and expected_count != len(targets):
+            raise ServiceError(f"this group now has {len(targets)} sub-item{'s' if len(targets) != 1 else ''} to waive, "
+                                f"not the {expected_count} you confirmed: check them and confirm again")
+        item.waived_reason = reason
+        record_event(item.plan, EventType.ITEM_WAIVED, actor, now, item=item, old={"reason": ""},
+                     new={"reason": reason, "sub_items_waived": len(targets)})
+        for leaf in targets:
+            old = {"state": leaf.state}
+            leaf.state, leaf.waived_reason = "waived", ""
+            record_event(item.plan, EventType.ITEM_WAIVED, actor, now, item=leaf, old=old,
+                         new={"state": "waived", "with_group": item.text})
     refresh_parents(item.plan, targets, actor, now)
     record_if_completed(item.plan, actor, now)
     db.session.flush()

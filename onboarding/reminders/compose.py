@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from flask import Flask, current_app
 
-from onboarding.core.formatting import nice_date
+from onboarding.core.formatting import nice_date, plural
 from onboarding.outbox.channels.email import sender_domain
 from onboarding.outbox.channels.slack import digest_blocks
 from onboarding.outbox.channels.teams import digest_card
@@ -53,10 +53,6 @@ class Links:
 
     def url(self, endpoint: str, **values) -> str:
         return self.base_url + self.adapter.build(endpoint, values)
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
 @lru_cache(maxsize=2048)

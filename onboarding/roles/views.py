@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 from flask import (
     Response,
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from onboarding.admin.blueprint import bp
 from onboarding.core import clock
 from onboarding.core.errors import ServiceError
+from onboarding.core.formatting import plural
 from onboarding.core.web import run_action, signed_in_user
 from onboarding.extensions import db
 from onboarding.people.models import User
@@ -249,6 +251,7 @@ def roles_import_confirm():
         except ServiceError as exc:
             problems.append(f"{role.get('source')}: {exc}")
     db.session.commit()
+    flash(_import_summary(results, problems), "success" if results and not problems else "warning" if results else "error")
     for result in results:
         message = {
             "created": f"Created {result.template.title} (version 1).",
@@ -262,3 +265,12 @@ def roles_import_confirm():
     for problem in problems:
         flash(f"Not imported: {problem}", "error")
     return redirect(url_for("admin.roles"))
+
+
+def _import_summary(results: list, problems: list[str]) -> str:
+    """The headline of an import's one message box: how many roles, and what became of them."""
+    counts = Counter(result.outcome for result in results)
+    parts = [f"{counts[outcome]} {word}" for outcome, word in
+             (("created", "new"), ("updated", "with a new version"), ("unchanged", "unchanged")) if counts[outcome]]
+    text = f"Imported {plural(len(results), 'role')}" + (f" ({', '.join(parts)})" if parts else "")
+    return text + (f"; {plural(len(problems), 'role')} not imported." if problems else ".")

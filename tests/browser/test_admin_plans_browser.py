@@ -56,7 +56,7 @@ def test_admin_adds_a_hire_then_edits_the_plan(page, org, axe):
     incident.locator("summary", has_text="Waive").click()
     incident.get_by_label("Reason for waiving").fill("Our team has no incidents this year.")
     incident.get_by_role("button", name="Waive").click()
-    expect(page.get_by_role("status")).to_contain_text("Waived 1 item.")
+    expect(page.get_by_role("status")).to_contain_text("Waived “Lead an incident review.”.")
     waived = page.get_by_role("listitem").filter(has_text="Lead an incident review.")
     expect(waived).to_contain_text("Waived: Our team has no incidents this year.")
 
@@ -80,6 +80,26 @@ def test_admin_adds_a_hire_then_edits_the_plan(page, org, axe):
     expect(row).to_contain_text("Grace Hopper")
     expect(row).to_contain_text("Support Engineer")
     assert_accessible(axe, page, "all plans")
+
+
+def test_waiving_a_group_says_what_goes_with_it_and_asks(page, org, make_user, make_plan, axe):
+    plan = make_plan(manager=org["manager"], role=org["role"])
+    sign_in(page, "admin@example.com")
+    page.goto(f"/admin/plans/{plan.id}")
+    group = page.get_by_role("group", name="Learn the ticket queue and its tools:", exact=True)
+    group.locator("summary", has_text="Waive the group (2 sub-items)").click()
+    expect(group).to_contain_text("Waiving this group waives its 2 open or done sub-items:")
+    group.get_by_label("Reason for waiving").fill("This team uses other tools.")
+    assert_accessible(axe, page, "a group's waive form")
+    group.get_by_role("button", name="Waive 2 sub-items").click()  # the tick is required: nothing is sent
+    expect(group.get_by_role("checkbox", name="Yes, waive all 2")).to_be_visible()
+    assert page.evaluate("document.querySelector('input[name=confirm]').validity.valueMissing")
+    group.get_by_role("checkbox", name="Yes, waive all 2").check()
+    group.get_by_role("button", name="Waive 2 sub-items").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Waived “Learn the ticket queue and its tools:” and its 2 sub-items; the reason is kept once, on the group.")
+    expect(page.get_by_text("Waived with its group.")).to_have_count(2)
+    expect(page.get_by_text("This team uses other tools.")).to_have_count(1)
 
 
 def test_plans_without_a_manager_show_on_the_dashboard_and_filter(page, org, make_user, make_plan, axe):

@@ -177,8 +177,20 @@ class TestParents:
         sign_off_item(desk, plan.manager, NOW)
         assert waive_item(group, plan.manager, "Different tools here", NOW) == 1
         assert (desk.state, status.state, group.state) == ("signed_off", "waived", "signed_off")
-        status_only = item(plan, "The status page")
-        assert status_only.waived_reason == "Different tools here"
+        # The reason is the group's, recorded once; the sub-item's own event only says it went with the group.
+        assert (group.waived_reason, item(plan, "The status page").waived_reason) == ("Different tools here", "")
+        waived = events(plan, "item.waived")
+        assert [(e.item_id, e.new_value) for e in waived] == [
+            (group.id, {"reason": "Different tools here", "sub_items_waived": 1}),
+            (status.id, {"state": "waived", "with_group": GROUP})]
+
+    def test_a_group_is_not_waived_when_its_count_changed(self, plan):
+        group, desk = item(plan, GROUP), item(plan, "The help desk")
+        complete_item(desk, plan.hire, now=NOW)
+        sign_off_item(desk, plan.manager, NOW)  # the page said 2; now only the status page is left
+        with pytest.raises(ServiceError, match="now has 1 sub-item to waive, not the 2 you confirmed"):
+            waive_item(group, plan.manager, "Different tools here", NOW, expected_count=2)
+        assert item(plan, "The status page").state == "open"
 
     def test_signing_off_a_parent_signs_off_its_done_children(self, plan):
         group, desk, status = item(plan, GROUP), item(plan, "The help desk"), item(plan, "The status page")

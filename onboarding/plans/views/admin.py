@@ -12,6 +12,7 @@ from onboarding.admin.blueprint import bp
 from onboarding.core import clock
 from onboarding.core.csv_files import csv_response
 from onboarding.core.errors import ServiceError
+from onboarding.core.formatting import nice_date, plural
 from onboarding.core.forms import choices
 from onboarding.core.phases import phase_name
 from onboarding.core.web import (
@@ -53,7 +54,8 @@ from onboarding.plans.queries import (
     plan_csv_row,
     plan_overview,
 )
-from onboarding.plans.states import waive_item
+from onboarding.plans.reading import children_map, waivable_leaves
+from onboarding.plans.states import has_children, waive_item
 from onboarding.plans.status import STATUSES
 from onboarding.plans.upgrade import preview_upgrade, upgrade_plan
 from onboarding.roles.models import RoleTemplate, RoleTemplateVersion
@@ -203,7 +205,7 @@ def plan_start(plan_id: int):
     moved, problem = run_action(lambda: move_start_date(plan, form.start_on.data, signed_in_user(), clock.now()), form="start")
     if problem is not None:
         return _render_plan(plan, problem, {"start": form})
-    return _done(plan.id, f"Start date is now {form.start_on.data.isoformat()}; {moved} due date"
+    return _done(plan.id, f"Start date is now {nice_date(form.start_on.data)}; {moved} due date"
                           f"{'s' if moved != 1 else ''} moved.")
 
 
@@ -276,18 +278,29 @@ def item_edit(item_id: int):
 
 @bp.post("/items/<int:item_id>/waive")
 def item_waive(item_id: int):
-    """Waive an item for this hire, with a reason (on a parent: its open sub-items too)."""
+    """Waive an item for this hire, with a reason. On a group, its open and done sub-items too: the
+    form states how many and asks for a tick; without it (or when the count has changed) nothing is waived."""
     item = get_item_or_404(signed_in_user(), item_id, "waive")
     form = WaiveForm()
     values = {"reason": form.reason.data or ""}
     if not form.validate():
         return _render_plan(item.plan, Problem(form_errors(form), item_id=item.id, form="waive", values=values))
+    group = has_children(item)
+    if group and not (form.confirm.data and form.sub_items.data):
+        below = len(waivable_leaves(item.id, children_map(item.plan.items)))
+        return _render_plan(item.plan, Problem(
+            f"Nothing waived: waiving “{item.text}” waives its {plural(below, 'sub-item')}; tick the box to confirm.",
+            item_id=item.id, form="waive", values=values))
     count, problem = run_action(lambda: waive_item(item, signed_in_user(), form.reason.data, clock.now(),
-                                                   expected_version=form.version.data),
+                                                   expected_version=form.version.data,
+                                                   expected_count=form.sub_items.data if group else None),
                                 item_id=item.id, form="waive", values=values)
     if problem is not None:
         return _render_plan(item.plan, problem)
-    return _done(item.plan_id, f"Waived {count} item{'s' if count != 1 else ''}.", f"item-{item.id}")
+    if group:
+        return _done(item.plan_id, f"Waived “{item.text}” and its {plural(count or 0, 'sub-item')}; "
+                                   "the reason is kept once, on the group.", f"item-{item.id}")
+    return _done(item.plan_id, f"Waived “{item.text}”.", f"item-{item.id}")
 
 
 def _newer_versions(plan: Plan) -> list[RoleTemplateVersion]:

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from onboarding.core.formatting import nice_datetime
 from onboarding.extensions import db
 from onboarding.plans.check_ins import record_check_in
 from onboarding.plans.models import CheckIn, Comment
@@ -281,7 +282,7 @@ def test_an_empty_or_huge_comment_is_refused(org, client_as, body):
 def test_history_shows_who_did_what_when_with_old_and_new_values(org, client_as):
     tick(client_as(org.hire_a), item_by_text(org.plan_a, LEAF), note="First try")
     page = html(client_as(org.manager_a).get(f"/plans/{org.plan_a.id}/history"))
-    row = re.search(r"<tr>\s*<td><time[^>]*>2026-03-02 09:30</time></td>\s*<td>Hana Hire</td>\s*"
+    row = re.search(r"<tr>\s*<td><time[^>]*>2 Mar 2026, 09:30 UTC</time></td>\s*<td>Hana Hire</td>\s*"
                     r"<td>ticked “Answer ten customer tickets with a reviewer.”</td>(.*?)</tr>", page, re.S)
     assert row, page
     assert "state: open → done" in row.group(1)
@@ -308,7 +309,7 @@ def test_history_pages(org, client_as):
 
     first, body = rows("1")
     assert len(first) == 50 and "Page 1 of 2" in body and "Older changes" in body and "Newer changes" not in body
-    assert first[0] == ((NOW + timedelta(minutes=59)).strftime("%Y-%m-%d %H:%M"), org.hire_a.name, "unticked “" + LEAF + "”")
+    assert first[0] == (nice_datetime(NOW + timedelta(minutes=59)), org.hire_a.name, "unticked “" + LEAF + "”")
     assert first[1][2] == "ticked “" + LEAF + "”"
     assert [r[0] for r in first] == sorted((r[0] for r in first), reverse=True)
     second, body = rows("2")
