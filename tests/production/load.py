@@ -4,6 +4,7 @@ injected on a timetable, and every request's outcome recorded for the checks aft
 """
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import json
 import os
@@ -103,6 +104,15 @@ class Record:
         }
 
 
+def _body(response) -> bytes:
+    """The answer's body, or nothing when the connection broke after the status line (a killed worker,
+    a restart): the status alone says whether the change was accepted."""
+    try:
+        return response.read()
+    except (http.client.HTTPException, OSError):
+        return b""
+
+
 class Browser:
     """One person's browser: a cookie jar, no redirects followed (a 302 after a POST is 'accepted')."""
 
@@ -123,10 +133,10 @@ class Browser:
         status, text, error = None, "", ""
         try:
             with self.opener.open(self.base + path, data=body, timeout=30) as response:
-                status, text = response.status, response.read().decode()
+                status, text = response.status, _body(response).decode(errors="replace")
         except urllib.error.HTTPError as exc:
-            status, text = exc.code, exc.read().decode(errors="replace")
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
+            status, text = exc.code, _body(exc).decode(errors="replace")
+        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             error = type(reason).__name__ if not isinstance(reason, str) else reason
         self.record.add(Outcome(at, kind, status, time.perf_counter() - started, error, item_id, path=path))
@@ -209,10 +219,10 @@ class ApiClient:
         try:
             with urllib.request.urlopen(urllib.request.Request(self.base + "/api/v1" + path, data=body,
                                                                headers=headers), timeout=30) as response:
-                status, answer = response.status, response.read()
+                status, answer = response.status, _body(response)
         except urllib.error.HTTPError as exc:
-            status, answer = exc.code, exc.read()
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
+            status, answer = exc.code, _body(exc)
+        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             error = type(reason).__name__ if not isinstance(reason, str) else reason
         self.record.add(Outcome(at, kind, status, time.perf_counter() - started, error, item_id, via="api",
