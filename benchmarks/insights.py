@@ -17,6 +17,8 @@ signed in as an admin (every plan) and as a manager (their 20 reports), and prin
     manager_cold_page_ms, manager_page_ms_median, manager_cold_page_queries: the same for a manager;
     figures_ms_traced, figures_python_peak_mb: computing the figures once more under tracemalloc
       (slower than untraced) and the peak of what it allocates;
+    figures_ms_median / figures_from_items_ms_median / items_to_tallies_ratio: the figures summed
+      from the insight tallies and read from every item (as before them), interleaved, --runs each;
     peak_rss_mb: the process's maximum resident set, setup included; load_average: the machine's.
 
 PostgreSQL is a throw-away server (tests/pg.py: Debian's postgresql binaries, loopback only).
@@ -152,6 +154,7 @@ def _run(backend: str, url: str, plan_count: int, runs: int, seed: int) -> int:
         compute_seconds = time.perf_counter() - started
     _, python_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    tallied, from_items = _against_the_items(app, runs)
     print(json.dumps({
         "backend": backend, "plans": plan_count, "items": items, "build_seconds": round(build_seconds, 1),
         "tally_rebuild_seconds": round(rebuild_seconds, 1),
@@ -163,12 +166,31 @@ def _run(backend: str, url: str, plan_count: int, runs: int, seed: int) -> int:
         "manager_cold_page_queries": manager_cold["cold_queries"],
         "figures_python_peak_mb": round(python_peak / 2**20, 1),
         "figures_ms_traced": _ms(compute_seconds),
+        "figures_ms_median": _ms(tallied), "figures_from_items_ms_median": _ms(from_items),
+        "items_to_tallies_ratio": round(from_items / tallied, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "load_average": round(os.getloadavg()[0], 1),
     }), flush=True)
     with app.app_context():
         db.engine.dispose()
     return 0
+
+
+def _against_the_items(app, runs: int) -> tuple[float, float]:
+    """Median seconds of the figures summed from the tallies and read from every item (the floor this
+    work replaced), `runs` times each, interleaved so that the machine's load weighs on both alike."""
+    from onboarding.insights.queries import InsightFilters, _counted_from_items, _roles, ramp_insights
+
+    tallied, from_items = [], []
+    with app.app_context():
+        for _ in range(runs):
+            started = time.perf_counter()
+            ramp_insights(None, InsightFilters(), NOW.date(), everyone=True)
+            tallied.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            _counted_from_items(None, InsightFilters(), NOW.date(), True, _roles(InsightFilters()))
+            from_items.append(time.perf_counter() - started)
+    return statistics.median(tallied), statistics.median(from_items)
 
 
 def _measure(engine, client, url: str, runs: int) -> dict:

@@ -9,8 +9,8 @@ from flask import Flask
 from onboarding.core import clock
 from onboarding.core.cli import fail
 from onboarding.core.phases import phase_name
-from onboarding.insights.csv import table_text
 from onboarding.extensions import db
+from onboarding.insights.csv import table_text
 from onboarding.insights.queries import InsightFilters, ramp_insights
 from onboarding.insights.tables import TABLES
 from onboarding.insights.tallies import rebuild

@@ -34,6 +34,7 @@ the audit log's without scanning it: one pass over the items instead of one over
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -390,7 +391,7 @@ def _is_tallied(user: User | None, filters: InsightFilters, everyone: bool) -> b
     return counts_everyone and filters.manager_id is None and whole_months
 
 
-def _tallied(roles: list[_Role], filters: InsightFilters, today: date) -> tuple[list, list, list]:
+def _tallied(roles: list[_Role], filters: InsightFilters, today: date) -> tuple[Sequence, Sequence, Sequence]:
     """The rows _roll_up reads, summed from the tallies (insights/models.py) in three queries: the
     same sums as the item-level queries, over a few thousand rows instead of every item."""
     versions = [vid for role in roles for vid in role.versions]

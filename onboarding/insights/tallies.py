@@ -195,8 +195,8 @@ def add_plans(connection: Connection, plan_ids: Iterable[int]) -> None:
 
 def rebuild(connection: Connection) -> int:
     """Compute every tally from scratch, replacing what is there; returns the plans counted. The caller commits."""
-    for table, _counts in TABLES.values():
-        connection.execute(table.delete())
+    for tally, _counts in TABLES.values():
+        connection.execute(tally.delete())
     ids = list(connection.scalars(sa.select(_plans.c.id).order_by(_plans.c.id)))
     total = Tallies()
     for start in range(0, len(ids), CHUNK * 10):
