@@ -9,13 +9,16 @@ items ticked, signed off, sent back, waived and overdue as time would leave them
 dates; check-ins at phase ends, some late), then renders /insights through the Flask test client,
 signed in as an admin (every plan) and as a manager (their 20 reports), and prints one JSON line:
 
-    backend, plans, items, build_seconds;
+    backend, plans, items, build_seconds; tally_rebuild_seconds: filling the insight tallies from the
+      bulk-inserted rows (what migration 0007 and `onboarding insights rebuild` do);
     cold_page_ms: the admin's first request, which computes the figures (insights/cache.py keeps
       them until the audit log, plans or templates change), and cold_page_queries;
     page_ms_median / page_ms_max: --runs more requests, figures reused, and page_queries;
     manager_cold_page_ms, manager_page_ms_median, manager_cold_page_queries: the same for a manager;
     figures_ms_traced, figures_python_peak_mb: computing the figures once more under tracemalloc
       (slower than untraced) and the peak of what it allocates;
+    figures_ms_median / figures_from_items_ms_median / items_to_tallies_ratio: the figures summed
+      from the insight tallies and read from every item (as before them), interleaved, --runs each;
     peak_rss_mb: the process's maximum resident set, setup included; load_average: the machine's.
 
 PostgreSQL is a throw-away server (tests/pg.py: Debian's postgresql binaries, loopback only).
@@ -115,6 +118,12 @@ def _run(backend: str, url: str, plan_count: int, runs: int, seed: int) -> int:
     with app.app_context():
         upgrade()
         items = build_organisation(plan_count, random.Random(seed))
+        from onboarding.insights.tallies import rebuild
+
+        rebuilt = time.perf_counter()
+        rebuild(db.session.connection())  # the organisation was bulk-inserted: count it as migration 0007 would
+        db.session.commit()
+        rebuild_seconds = time.perf_counter() - rebuilt
         if backend == "postgresql":
             with db.engine.connect() as conn:  # fresh statistics, as autovacuum would have by now
                 conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
@@ -145,8 +154,10 @@ def _run(backend: str, url: str, plan_count: int, runs: int, seed: int) -> int:
         compute_seconds = time.perf_counter() - started
     _, python_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    tallied, from_items = _against_the_items(app, runs)
     print(json.dumps({
         "backend": backend, "plans": plan_count, "items": items, "build_seconds": round(build_seconds, 1),
+        "tally_rebuild_seconds": round(rebuild_seconds, 1),
         "cold_page_ms": _ms(cold["cold"]), "page_ms_median": _ms(statistics.median(cold["warm"])),
         "page_ms_max": _ms(max(cold["warm"])),
         "manager_cold_page_ms": _ms(manager_cold["cold"]),
@@ -155,12 +166,31 @@ def _run(backend: str, url: str, plan_count: int, runs: int, seed: int) -> int:
         "manager_cold_page_queries": manager_cold["cold_queries"],
         "figures_python_peak_mb": round(python_peak / 2**20, 1),
         "figures_ms_traced": _ms(compute_seconds),
+        "figures_ms_median": _ms(tallied), "figures_from_items_ms_median": _ms(from_items),
+        "items_to_tallies_ratio": round(from_items / tallied, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "load_average": round(os.getloadavg()[0], 1),
     }), flush=True)
     with app.app_context():
         db.engine.dispose()
     return 0
+
+
+def _against_the_items(app, runs: int) -> tuple[float, float]:
+    """Median seconds of the figures summed from the tallies and read from every item (the floor this
+    work replaced), `runs` times each, interleaved so that the machine's load weighs on both alike."""
+    from onboarding.insights.queries import InsightFilters, _counted_from_items, _roles, ramp_insights
+
+    tallied, from_items = [], []
+    with app.app_context():
+        for _ in range(runs):
+            started = time.perf_counter()
+            ramp_insights(None, InsightFilters(), NOW.date(), everyone=True)
+            tallied.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            _counted_from_items(None, InsightFilters(), NOW.date(), True, _roles(InsightFilters()))
+            from_items.append(time.perf_counter() - started)
+    return statistics.median(tallied), statistics.median(from_items)
 
 
 def _measure(engine, client, url: str, runs: int) -> dict:

@@ -15,7 +15,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MODEL_MODULES = (
     "onboarding.people.models", "onboarding.roles.models", "onboarding.plans.models", "onboarding.audit.models",
     "onboarding.org.models", "onboarding.outbox.models", "onboarding.reminders.models",
-    "onboarding.webhooks.models", "onboarding.api.models",
+    "onboarding.webhooks.models", "onboarding.api.models", "onboarding.insights.models",
 )
 
 

@@ -9,22 +9,27 @@ from flask import Flask
 from onboarding.core import clock
 from onboarding.core.cli import fail
 from onboarding.core.phases import phase_name
+from onboarding.extensions import db
 from onboarding.insights.csv import table_text
 from onboarding.insights.queries import InsightFilters, ramp_insights
 from onboarding.insights.tables import TABLES
+from onboarding.insights.tallies import rebuild
 from onboarding.people.operations import get_user_by_email
 from onboarding.roles.operations import get_template_by_slug
 
 
-@click.command("insights")
+@click.group("insights", invoke_without_command=True)
 @click.option("--role", "slug", help="Only this role template (its slug, see `onboarding roles list`).")
 @click.option("--manager", "manager_email", help="Only the reports of this manager (their email).")
 @click.option("--json", "as_json", is_flag=True, help="Print DESIGN's JSON shape (roles, phases, hardest, check-ins).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print one table as CSV (see --table).")
 @click.option("--table", "table", type=click.Choice(list(TABLES)), default="phases", show_default=True,
               help="Which table --csv prints.")
-def insights_command(slug, manager_email, as_json, as_csv, table):
+@click.pass_context
+def insights_command(context, slug, manager_email, as_json, as_csv, table):
     """Ramp figures per role and phase: on-time rate, median days to sign-off, sent back, overdue, check-ins."""
+    if context.invoked_subcommand is not None:
+        return
     if as_json and as_csv:
         fail("choose one of --json and --csv")
     filters = InsightFilters()
@@ -67,6 +72,14 @@ def _print_text(figures) -> None:
     totals = figures.check_in_totals
     click.echo("Check-ins: " + ", ".join(f"{totals.ratings[r]} {r}" for r in ("on track", "at risk", "off track"))
                + f"; {totals.late} late, {totals.missing} missing")
+
+
+@insights_command.command("rebuild")
+def rebuild_command():
+    """Recompute the insight tallies from every plan's items and check-ins (migration 0007 does this once)."""
+    plans = rebuild(db.session.connection())
+    db.session.commit()
+    click.echo(f"insight tallies rebuilt from {plans} plan(s)")
 
 
 def register(app: Flask) -> None:

@@ -1,5 +1,10 @@
 """Ramp figures, set-based: four queries whatever the number of plans, rolled up in Python.
 
+Counting every plan (an admin, the command line; by role or whole start months), the queries sum
+the insight tallies (insights/models.py, kept with every change by insights/tallies.py): a few
+thousand rows whatever the number of items. Counting one manager's reports, they read the items
+themselves; the two give the same figures (tests/insights/test_insight_tallies.py).
+
 What is counted (the page says the same in words, next to each figure):
 
 - The units are dated *leaf* items (an item with sub-items is done when all of them are), as on
@@ -29,10 +34,11 @@ the audit log's without scanning it: one pass over the items instead of one over
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import and_, case, exists, false, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, exists, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from onboarding.core.phases import (
@@ -43,14 +49,14 @@ from onboarding.core.phases import (
     phase_rank,
 )
 from onboarding.extensions import db
+from onboarding.insights.models import CheckInTally, DueTally, MilestoneTally, PhaseTally, PlanTally, SignOffTally
 from onboarding.insights.sql import days_between, month_of, utc_date
+from onboarding.insights.tallies import CHECK_IN_GRACE_DAYS
 from onboarding.people.models import User
 from onboarding.plans.access import visible_plans_stmt
 from onboarding.plans.models import CheckIn, Plan, PlanItem
 from onboarding.roles.models import RoleTemplate, RoleTemplateVersion
 
-#: a check-in recorded more than this many days after its phase's due date is late
-CHECK_IN_GRACE_DAYS = 7
 #: how many of a role's hardest milestones are listed
 HARDEST_COUNT = 5
 RATINGS: tuple[str, ...] = tuple(CheckInRating)
@@ -89,7 +95,8 @@ class Measures:
         self.sent_back += other.sent_back
         self.overdue_now += other.overdue_now
         self.waived += other.waived
-        self.days.update(other.days)
+        if other.days:
+            self.days.update(other.days)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -172,7 +179,10 @@ class Group:
         return total
 
     def phase(self, key: str) -> Measures:
-        return self.phases.setdefault(key, Measures())
+        measures = self.phases.get(key)
+        if measures is None:
+            measures = self.phases[key] = Measures()
+        return measures
 
     def ordered_phases(self) -> list[tuple[str, Measures]]:
         return sorted(self.phases.items(), key=lambda kv: phase_rank(kv[0]))
@@ -282,10 +292,19 @@ def ramp_insights(user: User | None, filters: InsightFilters, today: date, *, ev
     """Every figure of the Insights page for the plans this person may count, in four queries.
 
     `everyone`: count every plan whoever asks (the command line, run by whoever runs the server)."""
+    roles = _roles(filters)
+    if _is_tallied(user, filters, everyone):
+        return _roll_up(today, roles, *_tallied(roles, filters, today))
+    return _counted_from_items(user, filters, today, everyone, roles)
+
+
+def _counted_from_items(user: User | None, filters: InsightFilters, today: date, everyone: bool,
+                        roles: list[_Role]) -> Insights:
+    """The figures read from the items themselves: for one manager's reports (a few plans), and the
+    definition the tallies are checked against."""
     dialect = db.engine.dialect.name
     scope = _plans_in_scope(user, filters, everyone)
     every_plan = _is_everything(user, filters, everyone)
-    roles = _roles(filters)
 
     # 1. Per plan and phase, sums over its leaf items; then summed per (version, start month, phase,
     #    days to sign-off, check-in rating, late, missing): a few hundred rows for any number of plans.
@@ -365,6 +384,67 @@ def ramp_insights(user: User | None, filters: InsightFilters, today: date, *, ev
     return _roll_up(today, roles, cube, plan_rows, hardest_rows)
 
 
+def _is_tallied(user: User | None, filters: InsightFilters, everyone: bool) -> bool:
+    """Whether the tallies can answer: every plan (of a role, of whole start months), nobody's reports."""
+    whole_months = all(day is None or day.day == 1 for day in (filters.start_from, filters.start_until))
+    counts_everyone = everyone or bool(user is not None and getattr(user, "is_admin", False))
+    return counts_everyone and filters.manager_id is None and whole_months
+
+
+def _tallied(roles: list[_Role], filters: InsightFilters, today: date) -> tuple[Sequence, Sequence, Sequence]:
+    """The rows _roll_up reads, summed from the tallies (insights/models.py) in three queries: the
+    same sums as the item-level queries, over a few thousand rows instead of every item."""
+    versions = [vid for role in roles for vid in role.versions]
+
+    def scoped(stmt, model):
+        stmt = stmt.where(model.version_id.in_(versions))
+        if filters.start_from is not None:
+            stmt = stmt.where(model.month >= filters.start_from.strftime("%Y-%m"))
+        if filters.start_until is not None:
+            stmt = stmt.where(model.month < filters.start_until.strftime("%Y-%m"))
+        return stmt
+
+    none, nothing, zero = literal(None, Integer), literal(""), literal(0)
+    key = (PhaseTally.version_id, PhaseTally.month, PhaseTally.phase_key)
+    phases = scoped(select(*key, none, nothing, zero, zero, PhaseTally.items, PhaseTally.done, PhaseTally.on_time,
+                           PhaseTally.handed_in, PhaseTally.sent_back, zero, PhaseTally.waived, zero)
+                    .where(PhaseTally.items > 0), PhaseTally)
+    missing_before = today - timedelta(days=CHECK_IN_GRACE_DAYS)
+    counted, overdue = func.sum(DueTally.open), func.sum(DueTally.open_active)
+    missing = func.sum(case((DueTally.due_on < missing_before, DueTally.unrecorded), else_=0))
+    due_key = (DueTally.version_id, DueTally.month, DueTally.phase_key)
+    due = scoped(select(*due_key, none, nothing, zero, literal(1), zero, counted, zero, zero, zero, overdue, zero,
+                        missing)
+                 .where(DueTally.due_on < today).group_by(*due_key)
+                 .having(or_(counted > 0, overdue > 0, missing > 0)), DueTally)
+    sign_offs = scoped(select(SignOffTally.version_id, SignOffTally.month, SignOffTally.phase_key, SignOffTally.days,
+                              nothing, zero, zero, zero, zero, zero, zero, zero, zero, zero, SignOffTally.phases)
+                       .where(SignOffTally.phases > 0), SignOffTally)
+    check_ins = scoped(select(CheckInTally.version_id, CheckInTally.month, CheckInTally.phase_key, none,
+                              CheckInTally.rating, case((CheckInTally.is_late, 1), else_=0), zero, zero, zero, zero,
+                              zero, zero, zero, zero, CheckInTally.check_ins)
+                       .where(CheckInTally.check_ins > 0), CheckInTally)
+    cube = db.session.execute(union_all(phases, due, sign_offs, check_ins)).all()
+
+    plan_rows = db.session.execute(scoped(
+        select(PlanTally.version_id, PlanTally.month, func.sum(PlanTally.plans),
+               func.sum(case((PlanTally.is_active, PlanTally.plans), else_=0)),
+               func.sum(case((PlanTally.is_complete, PlanTally.plans), else_=0)))
+        .where(PlanTally.plans > 0).group_by(PlanTally.version_id, PlanTally.month), PlanTally)).all()
+
+    # late: done after the due date, or open with the due date passed (open rows by due date, the
+    # rest on tallies.NO_DATE, which is before any today)
+    hard = (func.sum(MilestoneTally.late_done + MilestoneTally.open), func.sum(MilestoneTally.sent_back),
+            func.sum(MilestoneTally.waived))
+    hardest_rows = db.session.execute(scoped(
+        select(RoleTemplateVersion.template_id, func.min(MilestoneTally.text), *hard)
+        .join(RoleTemplateVersion, RoleTemplateVersion.id == MilestoneTally.version_id)
+        .where(MilestoneTally.due_on < today)
+        .group_by(RoleTemplateVersion.template_id, MilestoneTally.text_key)
+        .having(or_(*(h > 0 for h in hard))), MilestoneTally)).all()
+    return cube, plan_rows, hardest_rows
+
+
 @dataclass
 class _Role:
     id: int
@@ -418,12 +498,15 @@ def _roll_up(today: date, roles: list[_Role], cube, plan_rows, hardest_rows) -> 
          overdue, waived, _plan_phases) in cube:
         if vid not in by_version:
             continue
-        measures = Measures(int(items or 0), int(counted or 0), int(on_time or 0), int(handed_in or 0),
-                            int(sent_back or 0), int(overdue or 0), int(waived or 0))
-        if days is not None:
-            measures.days[int(days)] = int(_plan_phases)
+        sums = (int(items or 0), int(counted or 0), int(on_time or 0), int(handed_in or 0), int(sent_back or 0),
+                int(overdue or 0), int(waived or 0))
+        measures = Measures(*sums) if any(sums) else None  # many rows carry only a sign-off or a check-in
         for group in (role_groups[by_version[vid].id], version_group(vid), cohort(month)):
-            group.phase(key).add(measures)
+            phase = group.phase(key)
+            if measures is not None:
+                phase.add(measures)
+            if days is not None:
+                phase.days[int(days)] += int(_plan_phases)
         ci = check_ins[key]
         if rating in RATINGS:
             ci.ratings[rating] += int(_plan_phases)

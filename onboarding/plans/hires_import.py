@@ -26,6 +26,7 @@ from onboarding.core.checks import parse_date
 from onboarding.core.db import table_of
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
+from onboarding.insights.tallies import add_plans
 from onboarding.people.invitations import invite_new_people
 from onboarding.people.models import User
 from onboarding.people.operations import check_name, check_timezone, normalise_email
@@ -294,6 +295,7 @@ class _Importer:
             assert hire.id is not None  # a new hire's id came back from the users insert above
             plan_ids.append(plan_of_hire[hire.id])
         counts = self._insert_items(connection, items, [(plan_id, row) for plan_id, (row, *_) in zip(plan_ids, accepted)])
+        add_plans(connection, plan_ids)  # the insight tallies (bulk inserts pass no ORM flush)
         record_events([
             {"plan_id": plan_id, "item_id": None, "actor_id": None, "kind": str(EventType.PLAN_CREATED),
              "old_value": None, "created_at": self.now, "new_value": {

@@ -155,3 +155,15 @@ def test_queries_do_not_grow_with_the_rows(runner, org, tmp_path):
     assert few <= many <= few + 4
     assert count(Plan) == 405
     assert count(OutboxMessage) == 405  # each new person invited, in the same fixed statements per chunk
+
+
+def test_imported_plans_are_counted_in_the_insight_tallies(runner, org, tmp_path):
+    """The import writes with bulk statements (no ORM flush): it adds its plans to the tallies itself."""
+    from onboarding.insights.tallies import contributions, stored
+
+    run(runner, write(tmp_path, HEADER + "Ada,ada@example.com,support-engineer,2026-01-31,grace@example.com,\n"
+                      + "Bo,bo@example.com,support-engineer,2025-11-03,grace@example.com,\n"))
+    connection = db.session.connection()
+    expected = contributions(connection, db.session.scalars(select(Plan.id))).nonzero()
+    assert sum(n for [n] in expected["insight_plan_tallies"].values()) == 2
+    assert stored(connection).nonzero() == expected
