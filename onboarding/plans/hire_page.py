@@ -77,13 +77,14 @@ class PhaseSection:
         return self.view.progress
 
     @property
+    def due_text(self) -> str:
+        return f"due {nice_date(self.view.due_on)}" if self.view.due_on else "no due date"
+
+    @property
     def summary(self) -> str:
-        """Dates and counts for the folded heading: "due 1 Apr 2026 · 2 of 5 done, 1 signed off"."""
+        """Dates and counts for a folded phase: "due 1 Apr 2026 · 2 of 5 done (1 signed off, 1 waiting ...)"."""
         p = self.progress
-        parts = [f"due {nice_date(self.view.due_on)}" if self.view.due_on else "no due date"]
-        if p.total or p.waived:
-            parts.append(count_text(p))
-        return " · ".join(parts)
+        return f"{self.due_text} · {count_text(p)}" if p.total or p.waived else self.due_text
 
 
 @dataclass

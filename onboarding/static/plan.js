@@ -8,6 +8,8 @@
   "use strict";
   var UNDO_MS = 8000;
   var live = document.getElementById("tick-live");
+  // A box changed again while its first change was on its way: what the person wants in the end.
+  var wanted = {};
   document.documentElement.classList.add("js");
 
   function say(text) {
@@ -46,7 +48,11 @@
     var item = document.getElementById("item-" + itemId);
     var details = item ? item.querySelector("details.item-more") : null;
     var wasOpen = details ? details.open : false;
-    if (form.classList.contains("is-saving")) { return; }
+    if (form.classList.contains("is-saving")) {
+      var changed = form.querySelector("input[type=checkbox]");
+      if (changed) { wanted[itemId] = changed.checked; }
+      return;
+    }
     form.classList.add("is-saving");
     if (item) { item.setAttribute("aria-busy", "true"); }
     fetch(form.action, {
@@ -68,6 +74,14 @@
       if (box) { box.focus(); }
       say(answer.message + (answer.undo ? " Undo is next to the item for a few seconds." : ""));
       if (answer.undo) { expireUndo(itemId); }
+      if (box && itemId in wanted) {
+        var last = wanted[itemId];
+        delete wanted[itemId];
+        if (box.checked !== last && box.form) {
+          box.checked = last;
+          send(box.form);
+        }
+      }
     }).catch(function () {
       // The network or the answer failed: fall back to the ordinary post.
       form.classList.remove("is-saving");

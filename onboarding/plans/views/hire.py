@@ -14,9 +14,9 @@ from onboarding.extensions import db
 from onboarding.plans.access import get_item_or_404, get_plan_or_404, visible_plans_stmt
 from onboarding.plans.check_ins import record_self_assessment
 from onboarding.plans.forms import SelfAssessmentForm, TickForm
+from onboarding.plans.hire_page import HirePage, hire_page
 from onboarding.plans.models import Plan
 from onboarding.plans.queries import buddied_plans, plan_overview
-from onboarding.plans.hire_page import HirePage, hire_page
 from onboarding.plans.states import complete_item, note_item, reopen_item
 
 logger = logging.getLogger(__name__)

@@ -47,7 +47,7 @@ def test_my_plan_opens_the_current_phase_first_and_folds_the_later_ones(org, cli
     assert "<details" not in current.split('<ul class="items">')[0]  # open: its items are not folded
     for key, due in (("day-60", "1 May 2026"), ("month-12", "2 Mar 2027")):
         later = section(page, key)
-        assert '<details class="phase-body"><summary>Show the' in later
+        assert '<details class="phase-body"><summary>Show its milestone</summary>' in later
         assert f"due {due} · 0 of 1 done" in later  # dates and counts in the folded phase's summary
         assert "Save self-assessment" not in later  # one self-assessment form: the current phase's
     assert page.count("Save self-assessment") == 1
