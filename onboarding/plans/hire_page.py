@@ -44,6 +44,8 @@ class ItemRow:
     closes: int = 0
     #: the parent's text, for a row shown out of its tree ("Needs you first")
     context: str = ""
+    #: where its form posts (built once per page, not a url_for per item)
+    action: str = ""
 
     @property
     def is_done(self) -> bool:
@@ -156,7 +158,7 @@ def _badge(item: PlanItem, is_leaf: bool, today: date) -> tuple[str, str] | None
     return None
 
 
-def _rows(ov: PlanOverview, roots: list[PlanItem], stage: str, above_ids: set[int]) -> list[ItemRow]:
+def _rows(ov: PlanOverview, roots: list[PlanItem], stage: str, above_ids: set[int], tick_url: str) -> list[ItemRow]:
     """The phase's tree in reading order, each row with its depth and how many lists close after it."""
     today, kids = ov.today, ov.kids
     rows: list[ItemRow] = []
@@ -171,7 +173,7 @@ def _rows(ov: PlanOverview, roots: list[PlanItem], stage: str, above_ids: set[in
             badge=_badge(item, leaf, today), note=item.note or "", evidence_url=item.evidence_url or "",
             review_comment=item.review_comment or "", waived_reason=item.waived_reason or "",
             is_tickable=stage == RUNNING and leaf and item.state in (ItemState.OPEN, ItemState.DONE),
-            is_above=item.id in above_ids,
+            is_above=item.id in above_ids, action=f"{tick_url}{item.id}",
         ))
         stack.extend((child, depth + 1) for child in reversed(below))
     for row, following in zip(rows, rows[1:] + [None]):
@@ -188,8 +190,8 @@ def _current_index(phases: list[PhaseView], today: date) -> int:
     return len(phases) - 1
 
 
-def hire_page(ov: PlanOverview) -> HirePage:
-    """Everything "My plan" shows, in the order it shows it."""
+def hire_page(ov: PlanOverview, tick_url: str) -> HirePage:
+    """Everything "My plan" shows, in the order it shows it; `tick_url` + an item id is where a tick posts."""
     today, plan = ov.today, ov.plan
     if today < plan.start_on:
         stage = PRESTART
@@ -206,7 +208,7 @@ def hire_page(ov: PlanOverview) -> HirePage:
         wanted.sort(key=lambda i: (not i.review_comment, i.due_on or date.max, i.position))
         above_ids = {i.id for i in wanted}
         for item in wanted:
-            row = _rows(ov, [item], stage, set())[0]
+            row = _rows(ov, [item], stage, set(), tick_url)[0]
             parent = by_id.get(item.parent_id) if item.parent_id is not None else None
             row.context = parent.text if parent is not None else ""
             above.append(row)
@@ -214,7 +216,7 @@ def hire_page(ov: PlanOverview) -> HirePage:
     current = _current_index(ov.phases, today) if ov.phases else -1
     sections = []
     for index, phase in enumerate(ov.phases):
-        rows = _rows(ov, phase.roots, stage, above_ids)
+        rows = _rows(ov, phase.roots, stage, above_ids, tick_url)
         when = "current" if index == current else ("earlier" if index < current else "later")
         if stage == PRESTART:
             is_open = index == 0

@@ -5,6 +5,7 @@ import logging
 
 from flask import Blueprint, flash, get_template_attribute, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from onboarding.core import clock
 from onboarding.core.formatting import nice_date
@@ -39,7 +40,8 @@ def _own_plan(user) -> Plan | None:
 
 
 def _page(plan: Plan) -> HirePage:
-    return hire_page(plan_overview(plan, clock.today_for(current_user)))
+    tick_url = url_for("hire.tick", item_id=0).removesuffix("0")
+    return hire_page(plan_overview(plan, clock.today_for(current_user)), tick_url)
 
 
 def _render(plan: Plan, problem: Problem | None = None, sa_form: SelfAssessmentForm | None = None):
@@ -56,7 +58,7 @@ def _render(plan: Plan, problem: Problem | None = None, sa_form: SelfAssessmentF
                                       text=phase.check_in.self_assessment if phase.check_in else "")
         form.text.label.text = f"Your self-assessment for {phase.name}"
         sa_forms[phase.key] = form
-    return render_template("hire/plan.html", page=page, problem=problem, sa_forms=sa_forms,
+    return render_template("hire/plan.html", page=page, problem=problem, sa_forms=sa_forms, csrf=generate_csrf(),
                            buddied=buddied_plans(current_user)), (problem.status if problem else 200)
 
 
@@ -79,7 +81,7 @@ def _answer(plan: Plan, item_id: int, *, message: str = "", problem: Problem | N
     if row is not None:
         controls = get_template_attribute("plans/_items.html", "hire_controls")
         css = ' class="sent-back"' if row.is_sent_back else ""
-        fragments[f"item-{item_id}"] = f'<li id="item-{item_id}"{css}>{controls(row, problem, undo)}</li>'
+        fragments[f"item-{item_id}"] = f'<li id="item-{item_id}"{css}>{controls(row, problem, undo, generate_csrf())}</li>'
     bar = get_template_attribute("macros.html", "progress")
     fragments["plan-progress"] = str(bar(page.ov.progress, "Whole plan", "plan-progress"))
     for section in page.sections:
