@@ -10,6 +10,11 @@ plan page and the 300-report dashboard `--runs` times each, and prints one JSON 
 95th percentile in milliseconds, and the SQL queries each page makes (also for the 10-report
 dashboard, to show that the count does not grow with the team).
 
+The plan page is also measured against a floor: a bare Flask view (no templates, no models) that
+runs the very SELECTs the page ran, with their parameters, on the same database. The two are
+timed interleaved, request by request, so machine load hits both alike; the line prints both
+medians and their ratio (target: the page within 2x of the floor).
+
 Targets on the reference machine: plan page < 25 ms median, 300-report dashboard < 150 ms median.
 """
 from __future__ import annotations
@@ -83,6 +88,7 @@ def _run(args: argparse.Namespace, path: Path) -> int:
 
     hire, big, small = signed_in(people["hire"]), signed_in(people["big_manager"]), signed_in(people["small_manager"])
     plan_times, plan_queries = measure(engine, hire, "/plan", args.runs)
+    page_times, floor_times = against_floor(engine, hire, "/plan", args.runs)
     dashboard_times, dashboard_queries = measure(engine, big, "/team", args.runs, expect_rows=args.reports)
     _, small_queries = measure(engine, small, "/team", 3, expect_rows=10)
     print(json.dumps({
@@ -91,6 +97,9 @@ def _run(args: argparse.Namespace, path: Path) -> int:
         "plan_page_ms_p95": _ms(_p95(plan_times)),
         "dashboard_300_ms_median": _ms(statistics.median(dashboard_times)),
         "dashboard_300_ms_p95": _ms(_p95(dashboard_times)),
+        "plan_page_ms_interleaved": _ms(statistics.median(page_times)),
+        "plan_floor_ms": _ms(statistics.median(floor_times)),
+        "plan_page_to_floor": round(statistics.median(page_times) / statistics.median(floor_times), 2),
         "plan_page_queries": plan_queries,
         "dashboard_300_queries": dashboard_queries,
         "dashboard_10_queries": small_queries,
@@ -120,6 +129,48 @@ def measure(engine, client, url: str, runs: int, expect_rows: int | None = None)
         client.get(url)
         times.append(time.perf_counter() - started)
     return times, len(statements)
+
+
+def against_floor(engine, client, url: str, runs: int) -> tuple[list[float], list[float]]:
+    """Time `url` and a bare Flask view running the same SELECTs, interleaved; (page times, floor times)."""
+    from flask import Flask
+    from sqlalchemy import event
+
+    statements: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    bare = Flask("floor")
+
+    @bare.get("/")
+    def floor():
+        with engine.connect() as conn:
+            rows = sum(len(conn.exec_driver_sql(sql, params).fetchall()) for sql, params in statements)
+        return f"{rows} rows"
+
+    floor_client = bare.test_client()
+    for _ in range(3):
+        client.get(url)
+        floor_client.get("/")
+    page_times, floor_times = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        client.get(url)
+        page_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        floor_client.get("/")
+        floor_times.append(time.perf_counter() - started)
+    print(f"pages: plan page {_ms(statistics.median(page_times))} ms, bare view with its {len(statements)} SELECTs "
+          f"{_ms(statistics.median(floor_times))} ms", file=sys.stderr)
+    return page_times, floor_times
 
 
 def _ms(seconds: float) -> float:

@@ -2,7 +2,8 @@
 
     parse     the blueprint reader on 5 MB documents, and the four seed documents
     import    `roles import` of the seed documents into a fresh SQLite database
-    pages     the hire's plan page and a 300-report manager dashboard, 2,000 active plans
+    pages     the hire's plan page (and its ratio to a bare view running its SELECTs) and a 300-report
+              manager dashboard, 2,000 active plans
     digests   building and delivering digests for 10,000 active plans and 500 managers
     insights  the Insights page at 10,000 and 50,000 plans, on SQLite and PostgreSQL
     import-hires  `hires import` of a CSV of --rows N hires (default 10,000): time and peak memory

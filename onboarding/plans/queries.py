@@ -23,6 +23,7 @@ from onboarding.plans.status import (
     leaf_items_condition,
     progress_for_plans,
     progress_for_selected,
+    progress_of_items,
 )
 from onboarding.roles.models import RoleTemplate, RoleTemplateVersion
 
@@ -117,7 +118,7 @@ def plan_overview(plan: Plan, today: date, *, with_check_ins: bool = True) -> Pl
     kids = children_map(items)
     content = plan.template_version.content or {}
     template_phases = {p.get("key"): p for p in content.get("phases") or []}
-    progress = progress_for_plans([plan.id], today)[plan.id]
+    progress = progress_of_items(plan, items, kids, today)  # the items are loaded: no query
     check_ins = {c.phase_key: c for c in db.session.scalars(select(CheckIn).where(CheckIn.plan_id == plan.id))} \
         if with_check_ins else {}
 

@@ -88,6 +88,27 @@ def complete_item(item: PlanItem, actor: User, *, note: str = "", evidence_url: 
     return item
 
 
+def note_item(item: PlanItem, actor: User, *, note: str, evidence_url: str, now: datetime,
+              expected_version=None) -> bool:
+    """The hire adds or changes the note and evidence link of an item not yet signed off; False when unchanged."""
+    begin_change(item.plan, item)
+    check_version(item, expected_version)
+    note = clean_text(note, "note", MAX_NOTE, required=False)
+    evidence_url = check_evidence_url(evidence_url)
+    if has_children(item):
+        raise ServiceError("this item has sub-items: add the note to one of those")
+    if item.state not in ("open", "done"):
+        raise ServiceError(f"only an item not yet signed off takes a note; this one is {item.state.replace('_', ' ')}")
+    old = {"note": item.note, "evidence_url": item.evidence_url}
+    new = {"note": note, "evidence_url": evidence_url}
+    if old == new:
+        return False
+    item.note, item.evidence_url = note, evidence_url
+    record_event(item.plan, EventType.ITEM_EDITED, actor, now, item=item, old=old, new=new)
+    db.session.flush()
+    return True
+
+
 def reopen_item(item: PlanItem, actor: User, *, now: datetime, expected_version=None) -> PlanItem:
     """Untick a done item (before it is signed off)."""
     begin_change(item.plan, item)

@@ -35,11 +35,8 @@ def tick(client, item, **data):
     return client.post(f"/plan/items/{item.id}", data=payload)
 
 
-def test_my_plan_shows_what_is_due_next_first_then_the_phases(org, client_as):
+def test_my_plan_opens_the_current_phase_first_and_folds_the_later_ones(org, client_as):
     page = html(client_as(org.hire_a).get("/plan"))
-    due_next = page.index('id="due-next-heading"')
-    first_phase = page.index('id="phase-day-30-heading"')
-    assert due_next < first_phase
     assert page.index('id="phase-day-30-heading"') < page.index('id="phase-day-60-heading"') < page.index(
         'id="phase-month-12-heading"')
     assert "30-day goals (learn the product)</h2>" in page
@@ -47,9 +44,23 @@ def test_my_plan_shows_what_is_due_next_first_then_the_phases(org, client_as):
     assert '<time datetime="2026-04-01">1 Apr 2026</time>' in page  # day 30 from 2 Mar 2026
     assert 'aria-label="30 days progress"' in page and 'aria-label="Whole plan"' in page
     assert "day 1" in page
+    current = section(page, "day-30")
+    assert "<details" not in current.split('<ul class="items">')[0]  # open: its items are not folded
+    for key, due in (("day-60", "1 May 2026"), ("month-12", "2 Mar 2027")):
+        later = section(page, key)
+        assert '<details class="phase-body"><summary>Show its milestone</summary>' in later
+        assert f"due {due} · 0 of 1 done" in later  # dates and counts in the folded phase's summary
+        assert "Save self-assessment" not in later  # one self-assessment form: the current phase's
+    assert page.count("Save self-assessment") == 1
     # Long-term goals are guidance, not checklist items.
     assert "Make support a reason customers stay." in page
     assert not re.search(r'<label for="done-\d+"[^>]*>Make support a reason', page)
+
+
+def section(page: str, key: str) -> str:
+    """The HTML of one phase's section of the page."""
+    start = page.index(f'id="phase-{key}"')
+    return page[start:page.index("</section>", start)]
 
 
 def test_each_leaf_item_is_a_checkbox_labelled_by_its_text(org, client_as):
@@ -73,8 +84,9 @@ def test_the_page_has_no_inline_script_or_style_and_loads_the_tick_script(org, c
     assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/plan.js" defer>']
     assert " style=" not in page and "onclick" not in page and "onchange" not in page
     script = client.get("/static/plan.js")
-    assert script.status_code == 200 and "requestSubmit" in html(script)
+    body = html(script)
     script.close()
+    assert script.status_code == 200 and "fetch(" in body and '"Accept": "application/json"' in body
 
 
 def test_tick_with_a_note_and_an_evidence_link(org, client_as):
@@ -176,17 +188,25 @@ def test_sent_back_items_stand_out_with_the_managers_comment(org, client_as):
     send_back_item(item, org.manager_a, "Add the <ticket> numbers, please.", NOW)
     db.session.commit()
     page = html(client_as(org.hire_a).get("/plan"))
-    assert "Sent back to you (1)" in page
-    assert f'<li id="item-{item.id}" class="sent-back">' in page
+    needs = page[page.index('id="needs-you"'):page.index('id="phase-day-30"')]
+    assert "Needs you first (1)" in needs  # above the current phase
+    assert f'<li id="item-{item.id}" class="sent-back">' in needs
+    assert f'id="done-{item.id}"' in needs and page.count(f'id="done-{item.id}"') == 1
+    assert f'<a href="#item-{item.id}" class="muted">Sent back: see “Needs you first”</a>' in section(page, "day-30")
     assert "Sent back by the manager:</strong> Add the &lt;ticket&gt; numbers, please." in page
 
 
-def test_overdue_items_are_highlighted_in_due_next(make_plan, org, client_as):
+def test_overdue_items_come_first_and_the_current_phase_after_them(make_plan, org, client_as):
     late = make_plan(start_on=TODAY - timedelta(days=45))
     page = html(client_as(late.hire).get("/plan"))
-    due_next = page[page.index('id="due-next-heading"'):page.index('id="phase-day-30-heading"')]
-    assert due_next.count('<span class="badge status-overdue">Overdue</span>') == 3  # the day-30 leaves
-    assert '<span class="badge status-overdue">Overdue</span>' in page  # and in the page's status badge
+    needs = page[page.index('id="needs-you"'):page.index('<section class="phase')]
+    assert "Needs you first (3)" in needs
+    assert needs.count('<span class="badge status-overdue">Overdue</span>') == 3  # the day-30 leaves
+    assert "Part of: Learn the ticket queue and its tools:" in needs  # a sub-item says where it belongs
+    # Day 46: the 60-day phase is current and comes first; the 30-day one, all above, is folded.
+    assert page.index('id="phase-day-60"') < page.index('id="phase-month-12"') < page.index('id="phase-day-30"')
+    assert '<details class="phase-body">' in section(page, "day-30")
+    assert '<span class="badge status-overdue">Overdue</span>\n</div>' in page  # and the page's status badge
 
 
 def test_self_assessment_before_the_check_in(org, client_as):
@@ -238,8 +258,8 @@ def test_a_finished_plan_is_shown_read_only(org, client_as):
     org.plan_a.is_active = False
     db.session.commit()
     page = html(client_as(org.hire_a).get("/plan"))
-    assert LEAF in page and "Finished" in page
-    assert 'class="tick"' not in page and "Save self-assessment" not in page
+    assert LEAF in page and "This plan is finished" in page and "Your plan is complete" not in page
+    assert 'class="tick"' not in page and "Save self-assessment" not in page and "plan.js" not in page
     item = item_by_text(org.plan_a, LEAF)
     before = snapshot()
     response = tick(client_as(org.hire_a), item)

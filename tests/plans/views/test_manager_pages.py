@@ -172,7 +172,7 @@ def test_send_back_needs_a_comment_and_the_hire_sees_it(org, client_as):
     item = item_by_text(org.plan_a, LEAF)
     assert (item.state, item.review_comment) == ("open", "Which tickets? Add the <numbers>.")
     page = html(client_as(org.hire_a).get("/plan"))
-    assert "Which tickets? Add the &lt;numbers&gt;." in page and "Sent back to you (1)" in page
+    assert "Which tickets? Add the &lt;numbers&gt;." in page and "Needs you first (1)" in page
 
 
 def test_sign_off_all_done_items_in_a_phase(org, client_as):
