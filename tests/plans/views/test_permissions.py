@@ -211,7 +211,7 @@ def matrix_org(org):
     create_user(email="leaver@example.com", name="Leo Leaver", role="hire", password="correct horse battery")
     deactivate_person(db.session.scalar(select(User).where(User.email == "leaver@example.com")), actor=None, now=NOW)
     db.session.commit()
-    create_token(org.hire_a, "hire A's script", now=NOW)
+    create_token(org.hire_a, "hire A's script", actor=None, now=NOW)
     endpoint_id = add_endpoint("http://127.0.0.1:9/hook", ["item.completed"], actor=None, now=NOW).id
     db.session.commit()
     complete_item(item_by_text(org.plan_a, DAY_90), org.hire_a, now=NOW)
