@@ -89,7 +89,7 @@ def _run(args: argparse.Namespace, path: Path) -> int:
                 plan = create_plan(hire=hire, template_version=versions[n % len(versions)],
                                    start_on=date(2026, 5, 1) - timedelta(days=n % 60), manager=managers[-1],
                                    buddy=None, actor=None, now=NOW)
-                hires.append((plan.id, create_token(hire, "bench", now=NOW)[1],
+                hires.append((plan.id, create_token(hire, "bench", actor=None, now=NOW)[1],
                               [i.id for i in plan.items if not i.children]))
             add_endpoint(receiver.url + "/hooks", ["item.completed"], actor=None, now=NOW)
             db.session.commit()

@@ -25,7 +25,7 @@ def create(email, name, expires_days):
     if person is None:
         fail(f"no person with the email {email.strip().lower()[:254]}")
     try:
-        token, secret = create_token(person, name, now=clock.now(), expires_days=expires_days)
+        token, secret = create_token(person, name, actor=None, now=clock.now(), expires_days=expires_days)
     except ServiceError as exc:
         db.session.rollback()
         fail(str(exc))

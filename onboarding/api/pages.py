@@ -48,7 +48,8 @@ def create_own():
     if not form.validate():
         flash(f"No token made: {form_errors(form)}", "error")
         return redirect(url_for("mail.preferences") + "#tokens")
-    made, problem = run_action(lambda: create_token(signed_in_user(), form.name.data, now=clock.now(),
+    made, problem = run_action(lambda: create_token(signed_in_user(), form.name.data, actor=signed_in_user(),
+                                                    now=clock.now(),
                                                     expires_days=form.expires_days.data))
     if problem is not None:
         flash(f"No token made: {problem.message}", "error")
@@ -66,7 +67,7 @@ def revoke_own(token_id: int):
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != signed_in_user().id:
         abort(404)
-    _, problem = run_action(lambda: revoke_token(token, clock.now()))
+    _, problem = run_action(lambda: revoke_token(token, actor=signed_in_user(), now=clock.now()))
     flash(problem.message if problem else f"Token “{token.name}” revoked: it no longer works.",
           "error" if problem else "success")
     return redirect(url_for("mail.preferences") + "#tokens")
@@ -83,7 +84,8 @@ def tokens():
             if person is None:
                 form.email.errors = [f"No person with the email {form.email.data.strip().lower()[:254]}."]
             else:
-                made, problem = run_action(lambda: create_token(person, form.name.data, now=clock.now(),
+                made, problem = run_action(lambda: create_token(person, form.name.data, actor=signed_in_user(),
+                                                                now=clock.now(),
                                                                 expires_days=form.expires_days.data))
                 if problem is None:
                     return _created(*made, back=url_for("admin.tokens"))
@@ -101,7 +103,7 @@ def token_revoke(token_id: int):
     if not form.validate():
         abort(400)
     token = db.get_or_404(ApiToken, token_id)
-    _, problem = run_action(lambda: revoke_token(token, clock.now()))
+    _, problem = run_action(lambda: revoke_token(token, actor=signed_in_user(), now=clock.now()))
     flash(problem.message if problem else f"Token “{token.name}” of {token.user.email} revoked.",
           "error" if problem else "success")
     return redirect(url_for("admin.tokens"))

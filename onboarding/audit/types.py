@@ -41,6 +41,10 @@ class EventType(StrEnum):
     PERSON_SIGNED_IN_SSO = "person.signed_in_sso"
     PERSON_EXPORTED = "person.exported"
     PERSON_ERASED = "person.erased"
+    PERSON_PASSWORD_CHANGED = "person.password_changed"
+    PERSON_PREFERENCES_CHANGED = "person.preferences_changed"
+    PERSON_TOKEN_CREATED = "person.token_created"
+    PERSON_TOKEN_REVOKED = "person.token_revoked"
 
 
 #: the types a webhook endpoint can subscribe to (DESIGN, "API and integrations")

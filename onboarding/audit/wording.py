@@ -41,6 +41,10 @@ EVENT_WORDS: dict[str, str] = {
     EventType.PERSON_SIGNED_IN_SSO: "signed in with single sign-on",
     EventType.PERSON_EXPORTED: "exported the person's data",
     EventType.PERSON_ERASED: "erased the person's personal data",
+    EventType.PERSON_PASSWORD_CHANGED: "changed their password",
+    EventType.PERSON_PREFERENCES_CHANGED: "changed the digest preferences",
+    EventType.PERSON_TOKEN_CREATED: "made an API token",
+    EventType.PERSON_TOKEN_REVOKED: "revoked an API token",
 }
 
 

@@ -16,6 +16,8 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
+from onboarding.audit.record import record_event
+from onboarding.audit.types import EventType
 from onboarding.core import clock
 from onboarding.core.errors import ServiceError
 from onboarding.core.security import is_safe_next, same_secret
@@ -165,7 +167,8 @@ def change_password():
     status = 200
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        attempt = reserve_attempt(PASSWORD_CHANGE, user.email, request.remote_addr or "unknown", now=clock.now(),
+        now = clock.now()
+        attempt = reserve_attempt(PASSWORD_CHANGE, user.email, request.remote_addr or "unknown", now=now,
                                   config=current_app.config)
         if attempt is None:
             form.current.errors.append("Too many wrong passwords. Wait 15 minutes, then try again.")
@@ -182,6 +185,7 @@ def change_password():
                 status = 400
             else:
                 forget_failures(attempt)
+                record_event(None, EventType.PERSON_PASSWORD_CHANGED, user, now, person=user)
                 db.session.commit()
                 start_session(user)
                 flash("Your password is changed. Other sessions were signed out.", "success")

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from onboarding.audit.record import record_event
+from onboarding.audit.types import EventType
 from onboarding.core.checks import clean_text
 from onboarding.core.errors import ServiceError
 from onboarding.extensions import db
@@ -35,8 +37,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def create_token(user: User, name: str, *, now: datetime, expires_days: int | None = None) -> tuple[ApiToken, str]:
-    """A new token for `user`; returns the row and the token itself (shown once, never stored)."""
+def _described(token: ApiToken) -> dict:
+    """What the audit log keeps of a token: never the secret, nor its prefix."""
+    return {"token_id": token.id, "name": token.name,
+            "expires_at": token.expires_at.isoformat(timespec="minutes") if token.expires_at else None}
+
+
+def create_token(user: User, name: str, *, actor: User | None, now: datetime,
+                 expires_days: int | None = None) -> tuple[ApiToken, str]:
+    """A new token for `user`, made by `actor` (None: the command line); returns the row and the token
+    itself (shown once, never stored)."""
     name = clean_text(name, "token name", 100)
     if not user.is_active_account:
         raise ServiceError(f"{user.email} is deactivated and cannot have an API token")
@@ -50,15 +60,18 @@ def create_token(user: User, name: str, *, now: datetime, expires_days: int | No
                      expires_at=expires_at)
     db.session.add(token)
     db.session.flush()
+    record_event(None, EventType.PERSON_TOKEN_CREATED, actor, now, person=user, new=_described(token))
     logger.info("API token %s (%s) made for %s", token.id, name, user.email)
     return token, secret
 
 
-def revoke_token(token: ApiToken, now: datetime) -> None:
+def revoke_token(token: ApiToken, *, actor: User | None, now: datetime) -> None:
     """The token stops working at once."""
     if token.revoked_at is not None:
         raise ServiceError("this token is already revoked")
     token.revoked_at = now
+    record_event(None, EventType.PERSON_TOKEN_REVOKED, actor, now, person=token.user, old=_described(token),
+                 new={"revoked": True})
     logger.info("API token %s of %s revoked", token.id, token.user.email)
 
 

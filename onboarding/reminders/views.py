@@ -64,7 +64,8 @@ def preferences():
         form.timezone.choices = choices([(user.timezone, user.timezone)]) + zones
     if form.validate_on_submit():
         _, problem = run_action(lambda: update_preferences(user, timezone=form.timezone.data, cadence=form.cadence.data,
-                                                             send_hour=form.send_hour.data))
+                                                             send_hour=form.send_hour.data, actor=user,
+                                                             now=clock.now()))
         if problem:
             form.timezone.errors.append(problem.message)
         else:
@@ -98,7 +99,8 @@ def channels():
     problem = None
     if form.validate():
         try:
-            update_channels(user, channels=form.channels.data, teams_url=form.teams_url.data)
+            update_channels(user, channels=form.channels.data, teams_url=form.teams_url.data, actor=user,
+                            now=clock.now())
         except ServiceError as exc:
             db.session.rollback()
             problem = str(exc)

@@ -13,7 +13,7 @@ def make_token(app):
     """make_token(user) -> the bearer secret of a new token acting as `user`."""
 
     def make(user, name: str = "test"):
-        _, secret = create_token(user, name, now=NOW)
+        _, secret = create_token(user, name, actor=None, now=NOW)
         db.session.commit()
         return secret
 

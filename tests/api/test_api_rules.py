@@ -29,11 +29,11 @@ def test_no_token_bad_token_revoked_or_expired_token_answer_401(app, client, mak
 
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
     assert token.last_used_at is not None and secret not in (token.token_hash, token.prefix)
-    revoke_token(token, NOW)
+    revoke_token(token, actor=None, now=NOW)
     db.session.commit()
     assert client.get("/api/v1/roles", headers=auth(secret)).status_code == 401
 
-    _, short_lived = create_token(user, "one day", now=NOW - timedelta(days=2), expires_days=1)
+    _, short_lived = create_token(user, "one day", actor=None, now=NOW - timedelta(days=2), expires_days=1)
     db.session.commit()
     assert client.get("/api/v1/roles", headers=auth(short_lived)).status_code == 401
 

@@ -76,7 +76,7 @@ def world(make_user, make_plan):
     record_check_in(plan, "day-30", grace, "on track", "A good first month.", NOW)
     add_comment(plan, ben, "Happy to pair on the status page any afternoon.", NOW)
     add_holiday(TODAY + timedelta(days=20), "Spring holiday", now=NOW, actor=admin)
-    create_token(admin, "HRIS sync", now=NOW)
+    create_token(admin, "HRIS sync", actor=None, now=NOW)
     dan = make_user(email="dan@example.com", name="Dan Invited", role="hire", password=None)
     invite_new_person(dan, invite=True, actor=admin, now=NOW)
     db.session.commit()

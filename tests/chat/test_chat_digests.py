@@ -52,7 +52,7 @@ def teams():
 def overdue_hire(make_user, make_plan):
     def make(email: str, channels: list[str], teams_url: str = ""):
         hire = make_user(email=email, name=email.split("@")[0].capitalize(), password=None)
-        update_channels(hire, channels=channels, teams_url=teams_url)
+        update_channels(hire, channels=channels, teams_url=teams_url, actor=hire, now=NOW)
         db.session.commit()
         make_plan(hire=hire, manager=False, start_on=TODAY - timedelta(days=40))
         return hire
@@ -114,13 +114,13 @@ def test_a_teams_receiver_down_then_up_gets_the_card_once(app, teams, overdue_hi
 def test_channel_choices_are_checked(app, make_user):
     person = make_user()
     with pytest.raises(ServiceError, match="Teams"):
-        update_channels(person, channels=["teams"], teams_url="")
+        update_channels(person, channels=["teams"], teams_url="", actor=person, now=NOW)
     with pytest.raises(ServiceError, match="at least one"):
-        update_channels(person, channels=[], teams_url="")
+        update_channels(person, channels=[], teams_url="", actor=person, now=NOW)
     with pytest.raises(ServiceError):
-        update_channels(person, channels=["fax"], teams_url="")
+        update_channels(person, channels=["fax"], teams_url="", actor=person, now=NOW)
     with pytest.raises(ServiceError, match="http"):
-        update_channels(person, channels=["teams"], teams_url="javascript:alert(1)")
+        update_channels(person, channels=["teams"], teams_url="javascript:alert(1)", actor=person, now=NOW)
 
 
 def test_the_preferences_page_saves_where_digests_go(app, client, make_user):

@@ -223,7 +223,7 @@ def test_a_hire_added_through_the_api_is_invited_once_unless_told_not_to(app, cl
 
     make_role()
     admin = make_user(role="admin", name="Ada Admin")
-    secret = create_token(admin, "HRIS", now=NOW)[1]
+    secret = create_token(admin, "HRIS", actor=None, now=NOW)[1]
     db.session.commit()
 
     def add(email: str, key: str, **extra):

@@ -107,7 +107,7 @@ def seed(url: str, webhook_url: str | None = None) -> tuple[list[str], list[str]
         for _loop, email in API_CLIENTS:
             person = get_user_by_email(email)
             assert person is not None
-            tokens[email] = create_token(person, "load test", now=datetime.now(timezone.utc))[1]
+            tokens[email] = create_token(person, "load test", actor=None, now=datetime.now(timezone.utc))[1]
         if webhook_url:
             add_endpoint(webhook_url, list(WEBHOOK_EVENTS), actor=None, now=datetime.now(timezone.utc))
         db.session.commit()

@@ -15,6 +15,7 @@ from onboarding.org.models import Holiday, OrgSettings
 from onboarding.outbox.models import OutboxMessage
 from onboarding.people.models import ApiToken, User
 from onboarding.plans.models import CheckIn, Comment, Plan, PlanItem
+from onboarding.roles.models import RoleTemplateVersion
 from onboarding.webhooks.models import WebhookEndpoint
 from tests.conftest import NOW
 
@@ -79,7 +80,7 @@ def item_by_text(plan: Plan, text: str) -> PlanItem:
 
 
 def snapshot() -> dict:
-    """Everything a plan page could change, read fresh from the database."""
+    """Everything a page could change, read fresh from the database."""
     db.session.rollback()
 
     def rows(stmt):
@@ -95,13 +96,16 @@ def snapshot() -> dict:
                                  CheckIn.self_assessment).order_by(CheckIn.id)),
         "comments": rows(select(Comment.id, Comment.body).order_by(Comment.id)),
         "events": db.session.scalar(select(func.count()).select_from(Event)),
-        "users": rows(select(User.id, User.email, User.role, User.manager_id).order_by(User.id)),
+        "users": rows(select(User.id, User.email, User.role, User.manager_id, User.password_hash, User.session_token,
+                             User.timezone, User.digest_cadence, User.digest_hour, User.digest_channels,
+                             User.calendar_token).order_by(User.id)),
         "holidays": rows(select(Holiday.id, Holiday.on, Holiday.name).order_by(Holiday.id)),
         "settings": rows(select(OrgSettings.id, OrgSettings.is_working_days_only)),
         "tokens": rows(select(ApiToken.id, ApiToken.user_id, ApiToken.revoked_at).order_by(ApiToken.id)),
         "webhooks": rows(select(WebhookEndpoint.id, WebhookEndpoint.url, WebhookEndpoint.is_active)
                          .order_by(WebhookEndpoint.id)),
         "outbox": rows(select(OutboxMessage.id, OutboxMessage.status).order_by(OutboxMessage.id)),
+        "role_versions": db.session.scalar(select(func.count()).select_from(RoleTemplateVersion)),
     }
 
 
