@@ -29,7 +29,7 @@ ONBOARDING = str(Path(sys.executable).with_name("onboarding"))
 PASSWORD = "correct horse battery"
 
 TICK_FORM = re.compile(
-    r'<form method="post" action="/plan/items/(\d+)" class="tick">\s*'
+    r'<form method="post" action="/plan/items/(\d+)" class="tick"[^>]*>\s*'
     r'<input type="hidden" name="csrf_token" value="([^"]+)">\s*'
     r'<input type="hidden" name="version" value="(\d+)">(.*?)</form>', re.S)
 SIGN_OFF_FORM = re.compile(

@@ -218,6 +218,9 @@ def test_production_shaped_load_with_a_killed_worker_and_a_database_restart(post
     assert len(dropped) <= 4  # at most the killed worker's one request per connection
     assert summary["accepted_ticks"] > 100 and summary["accepted_sign_offs"] > 20
     assert summary["accepted_api_ticks"] > 10 and summary["accepted_api_sign_offs"] > 0
+    # ... and through the pages too: a page whose forms the clients no longer find must not pass on the API's ticks
+    assert summary["accepted_ticks"] - summary["accepted_api_ticks"] > 50
+    assert summary["accepted_sign_offs"] - summary["accepted_api_sign_offs"] > 10
     # the second deliverer ran throughout, failing (if at all) only while the database was away
     assert len(deliveries) >= 2
     failed_runs = [(b, e, code, err) for b, e, code, err in deliveries if code != 0]
