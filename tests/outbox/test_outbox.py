@@ -231,3 +231,16 @@ def test_old_empty_claims_are_pruned_and_sent_ones_kept(app, person, make_plan, 
     periods = {(d.user_id, d.period) for d in db.session.scalars(select(Digest))}
     assert (busy.id, "2026-W10") in periods and (idle.id, "2026-W10") not in periods
     assert (idle.id, "2026-W12") in periods
+
+
+def test_a_long_error_is_kept_to_its_first_1000_characters(app):
+    """The give-up wording goes before the server's reply, which may itself be 1000 characters."""
+    from onboarding.outbox.queue import ClaimedMessage, Outcomes, retry_later
+
+    message = ClaimedMessage(id=1, to_addr="a@example.com", subject="s", text_body="t", html_body="h", headers={},
+                             attempts=20, created_at=NOW - timedelta(days=5), last_error="")
+    outcomes = Outcomes()
+    retry_later(outcomes, message, NOW, "451 " + "x" * 996, give_up_allowed=True)
+    [row] = outcomes.rows
+    assert row["new_status"] == "failed"
+    assert row["new_last_error"] == ("gave up after 21 attempts: 451 " + "x" * 996)[:1000]

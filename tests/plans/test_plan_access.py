@@ -12,7 +12,7 @@ from onboarding.plans.access import (
     get_plan_or_404,
     visible_plans_stmt,
 )
-from onboarding.plans.models import PlanItem
+from onboarding.plans.models import Plan, PlanItem
 
 
 @pytest.fixture
@@ -100,6 +100,17 @@ def test_bad_ids_are_404(world, bad_id):
         get_plan_or_404(world["admin"], bad_id)
     with pytest.raises(NotFound):
         get_item_or_404(world["admin"], bad_id, "read")
+
+
+def test_the_largest_id_the_databases_hold_is_still_an_id(world):
+    """2**31 - 1 is the last INTEGER id on PostgreSQL: a plan there is found, one past it is a 404."""
+    old = world["plan_b"]
+    last = Plan(id=2**31 - 1, hire_id=old.hire_id, template_version_id=old.template_version_id,
+                manager_id=old.manager_id, start_on=old.start_on, is_active=False, created_at=old.created_at)
+    db.session.add(last)
+    db.session.commit()
+    assert get_plan_or_404(world["admin"], 2**31 - 1) is last
+    assert get_plan_or_404(world["admin"], str(2**31 - 1)) is last
 
 
 def test_someone_elses_ids_are_404_not_403(world):

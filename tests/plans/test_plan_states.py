@@ -13,6 +13,7 @@ from onboarding.plans.check_ins import (
     record_check_in,
     record_self_assessment,
 )
+from onboarding.plans.completion import record_if_completed
 from onboarding.plans.models import CheckIn, Comment, PlanItem
 from onboarding.plans.states import (
     complete_item,
@@ -149,8 +150,16 @@ class TestParents:
         sign_off_item(desk, plan.manager, NOW)
         assert group.state == "done"
         sign_off_item(status, plan.manager, NOW)
-        assert group.state == "signed_off"
+        assert (group.state, group.signed_off_at, group.signed_off_by_id) == ("signed_off", NOW, plan.manager_id)
         db.session.commit()
+
+    def test_a_parent_reopened_by_its_child_forgets_who_finished_it(self, plan):
+        group, desk, status = item(plan, GROUP), item(plan, "The help desk"), item(plan, "The status page")
+        complete_item(desk, plan.hire, now=NOW)
+        complete_item(status, plan.hire, now=NOW)
+        assert (group.state, group.done_at, group.done_by_id) == ("done", NOW, plan.hire_id)
+        reopen_item(status, plan.hire, now=NOW)
+        assert (group.state, group.done_at, group.done_by_id, group.signed_off_at) == ("open", None, None, None)
 
     def test_reopening_a_child_reopens_the_parent(self, plan):
         group, desk, status = item(plan, GROUP), item(plan, "The help desk"), item(plan, "The status page")
@@ -284,6 +293,23 @@ class TestConflicts:
 def complete_item_plain(item_row: PlanItem, hire_id: int) -> None:
     """What a second worker's complete_item changes on the row (its own session, no Flask-SQLAlchemy)."""
     item_row.state, item_row.done_by_id, item_row.done_at = "done", hire_id, NOW
+
+
+def test_plan_completed_is_recorded_once_when_the_last_dated_item_closes(plan):
+    """Not while one dated item is still open, once when the last one closes, and not again after."""
+    parents = {i.parent_id for i in plan.items}
+    dated = sorted((i for i in plan.items if i.due_on is not None and i.id not in parents), key=lambda i: i.position)
+    assert len(dated) >= 2
+    for leaf in dated[:-1]:
+        waive_item(leaf, plan.manager, "Not needed for this hire.", NOW)
+    db.session.commit()
+    assert events(plan, "plan.completed") == []
+    waive_item(dated[-1], plan.manager, "Not needed for this hire.", NOW)
+    db.session.commit()
+    completed = events(plan, "plan.completed")
+    assert [e.new_value for e in completed] == [{"items": sum(1 for i in plan.items if i.due_on is not None)}]
+    assert record_if_completed(plan, plan.manager, NOW) is False
+    assert len(events(plan, "plan.completed")) == 1
 
 
 def test_finished_plans_are_read_only(plan):

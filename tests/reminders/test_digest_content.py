@@ -197,3 +197,28 @@ def test_user_text_is_escaped_in_html(app, person, make_plan, smtp):
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<b>Boss</b>" not in html
     assert "<img src=x onerror=alert(1)>" in smtp.to("ada@example.com")[0].text  # plain text stays plain
+
+
+def test_the_round_logs_what_it_queued_and_who_had_nothing_to_say(app, person, make_plan, caplog):
+    """Bob's 30-day items are overdue, Dee has no plan: one digest, one person with nothing to say,
+    counted the same by the dry run; a later round with only an empty digest still says so."""
+    bob = person("bob@example.com", name="Bob Byte")
+    make_plan(hire=bob, manager=False, start_on=TODAY - timedelta(days=46))
+    person("dee@example.com", name="Dee Plan")
+    db.session.commit()
+    caplog.set_level("INFO", logger="onboarding.reminders.build")
+
+    def logged() -> list[str]:
+        lines = [r.getMessage() for r in caplog.records if r.name == "onboarding.reminders.build"]
+        caplog.clear()
+        return lines
+
+    assert build_digests(NOW, dry_run=True) == 1
+    db.session.rollback()
+    assert logged() == ["digests: 1 queued, 1 with nothing to say (dry run)"]
+    assert build_digests(NOW) == 1
+    assert logged() == ["digests: 1 queued, 1 with nothing to say"]
+    person("eve@example.com", name="Eve Empty")
+    db.session.commit()
+    assert build_digests(NOW) == 0
+    assert logged() == ["digests: 0 queued, 1 with nothing to say"]

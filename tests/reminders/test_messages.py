@@ -112,3 +112,30 @@ def test_a_non_ascii_subject_is_encoded():
     raw = mime_message(mail_from="a@example.com", to_addr="b@example.com", subject="Café: 2 overdue",
                        text_body="x", html_body="x", headers={})
     assert b"=?utf-8?" in raw and parse(raw)["Subject"] == "Café: 2 overdue"
+
+
+def test_a_long_header_fills_each_line_up_to_78_characters():
+    subject = " ".join(["aaaaaaaaa"] * 8)  # "Subject: " + 7 words is exactly 78 characters
+    raw = mime_message(mail_from="a@example.com", to_addr="b@example.com", subject=subject,
+                       text_body="x", html_body="x", headers={})
+    lines = raw.decode("ascii").split("\r\n")
+    start = next(n for n, line in enumerate(lines) if line.startswith("Subject:"))
+    assert lines[start:start + 2] == ["Subject: " + " ".join(["aaaaaaaaa"] * 7), " aaaaaaaaa"]
+    assert len(lines[start]) == 78 and parse(raw)["Subject"] == subject
+
+
+def test_a_long_item_text_is_cut_to_the_limit_with_an_ellipsis():
+    from onboarding.reminders.compose import short
+
+    assert short("one two three", 9) == "one two…"  # cut before the limit, the space before the cut dropped
+    assert short("abcdefghijklmnop", 10) == "abcdefghi…" and len(short("x" * 300, 40)) == 40
+    assert short("  spaced   out  ", 10) == "spaced out"
+
+
+def test_without_a_sender_domain_message_ids_use_the_sites_host(app):
+    from onboarding.outbox.channels.email import sender_domain
+
+    app.config.update(MAIL_FROM="", BASE_URL="https://onboarding.example.com")
+    assert sender_domain(app) == "onboarding.example.com"
+    app.config.update(MAIL_FROM="Bot <bot@mail.example.org>")
+    assert sender_domain(app) == "mail.example.org"

@@ -38,6 +38,9 @@ from onboarding.roles.reader.plan import phase_key, phase_theme
         ("**30-day goals**", "day-30"),
         # Not phases:
         ("45-day goals", None),
+        ("6-day goals", None),
+        ("1 day: objectives", None),
+        ("12 days of goals", None),
         ("3-month milestones", None),
         ("30-day check-in with your manager", None),
         ("6-month review", None),
@@ -212,3 +215,13 @@ def test_prose_that_mentions_tags_is_not_html() -> None:
 )
 def test_only_json_like_brackets_are_json(text: str, fmt: str) -> None:
     assert detect_format(text) == fmt
+
+
+def test_of_two_sections_with_a_goals_title_the_one_numbered_6_is_the_plan():
+    from onboarding.roles.reader.sections import GOALS_TITLE, Section, find_section
+
+    earlier = Section(2, "Team goals and how they are set")
+    plan = Section(6, "Goals, Objectives, and Milestones")
+    assert find_section([earlier, plan, Section(7, "KPIs")], 6, GOALS_TITLE) is plan
+    assert find_section([earlier, Section(7, "KPIs")], 6, GOALS_TITLE) is earlier  # else by title
+    assert find_section([Section(5, "Tools"), Section(6, "The plan")], 6, GOALS_TITLE).title == "The plan"  # else by number
