@@ -1,7 +1,7 @@
 """Word and PDF documents read to the same role as the page they were made from.
 
 The .docx and .pdf fixtures are made by tests/fixtures/blueprints/binary/make_binaries.py (python-docx in
-Word's list styles, Chromium's "Save as PDF"); the seeds are printed to PDF here, in a temporary
+Word's list styles, LibreOffice's "Save as Word", Chromium's "Save as PDF"); the seeds are printed to PDF here, in a temporary
 folder, by the same Chromium.
 """
 from __future__ import annotations
@@ -28,6 +28,7 @@ def _content(path: Path) -> dict[str, Any]:
     ("source", "binary", "fmt"),
     [
         ("technical-writer.source.html", "technical-writer.docx", "docx"),
+        ("technical-writer.source.html", "technical-writer.libreoffice.docx", "docx"),
         ("technical-writer.source.html", "technical-writer.pdf", "pdf"),
         ("product-designer.page.html", "product-designer.page.pdf", "pdf"),
     ],
