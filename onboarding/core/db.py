@@ -90,7 +90,9 @@ def bulk_insert(session, table: Table, rows: list[dict], returning: list[str], *
 
     On PostgreSQL the rows go as one array per column through a single `unnest`, so the statement
     has a parameter per column, not per value: psycopg does not cache statements thousands of
-    placeholders long and re-parsed each one, which cost more than the insert itself. SQLite uses
+    placeholders long and re-parsed each one, which cost more than the insert itself. The arrays
+    travel in binary (`%b`): as text, every element of a mail's body was quoted and escaped by
+    psycopg and parsed back by the server, 2.5x the cost of the insert it fed. SQLite uses
     SQLAlchemy's multi-row VALUES.
     """
     if not rows:
@@ -112,7 +114,7 @@ def bulk_insert(session, table: Table, rows: list[dict], returning: list[str], *
         values = [row[name] for row in rows]
         if visit == "JSON":
             values = [None if v is None else json.dumps(v) for v in values]
-        arrays.append((f"%s::{_PG_ARRAYS[visit]}", values))
+        arrays.append((f"%b::{_PG_ARRAYS[visit]}", values))
     sql = (f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({', '.join(a for a, _ in arrays)})"
            + (f" ON CONFLICT ({', '.join(conflict_columns)}) DO NOTHING" if conflict_columns else "")
            + f" RETURNING {', '.join(returning)}")

@@ -13,10 +13,12 @@ class Digest(Base):
     """One digest per (person, kind, period); the unique key is what makes sending exactly once."""
 
     __tablename__ = "digests"
+    #: led by user_id, the key also serves a person's claims and the users foreign key (no index of
+    #: its own: every claim would pay for it, migration 0009)
     __table_args__ = (UniqueConstraint("user_id", "kind", "period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     #: "person" (hire and manager sections) or "admin" (weekly organisation report)
     kind: Mapped[str] = mapped_column(String(20))
     #: local date for daily ("2026-11-23"), ISO week for weekly ("2026-W48")
