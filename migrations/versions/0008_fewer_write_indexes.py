@@ -15,13 +15,13 @@ insert updates every index of its table. Some of those indexes served no query:
 
 ix_outbox_messages_user_id stays (a person's messages: export, erasure, the users foreign key).
 
-Revision ID: 0009
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 from alembic import op
 
-revision = "0009"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

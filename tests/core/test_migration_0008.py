@@ -1,4 +1,4 @@
-"""Migration 0009 drops the indexes no query needs and keeps every message and claim."""
+"""Migration 0008 drops the indexes no query needs and keeps every message and claim."""
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
@@ -32,12 +32,12 @@ def _indexes(conn, table: str) -> set[str]:
 def _check(url: str) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
-        upgrade(revision="0006")
+        upgrade(revision="0007")
     engine = create_engine(url)
     with engine.begin() as conn:
         _messages_and_claims(conn)
     with app.app_context():
-        upgrade(revision="0009")
+        upgrade(revision="0008")
     with engine.connect() as conn:
         messages = conn.execute(text("SELECT id, channel, status FROM outbox_messages ORDER BY id")).all()
         claims = conn.execute(text("SELECT user_id, kind, period, message_id FROM digests")).all()
@@ -57,7 +57,7 @@ def _check(url: str) -> None:
     assert "ix_outbox_messages_due" in plan
     assert due == [1]
     with app.app_context():
-        downgrade(revision="0006")
+        downgrade(revision="0007")
     with engine.connect() as conn:
         assert {"ix_outbox_messages_status", "ix_outbox_messages_channel", "ix_outbox_messages_next_attempt_at",
                 "ix_outbox_messages_endpoint_id", "ix_outbox_messages_user_id"} <= _indexes(conn, "outbox_messages")
@@ -70,9 +70,9 @@ def _check(url: str) -> None:
         db.engine.dispose()
 
 
-def test_0009_keeps_messages_and_serves_delivery_on_sqlite(tmp_path):
+def test_0008_keeps_messages_and_serves_delivery_on_sqlite(tmp_path):
     _check(f"sqlite:///{tmp_path}/indexes.db")
 
 
-def test_0009_keeps_messages_and_serves_delivery_on_postgresql(postgres):
+def test_0008_keeps_messages_and_serves_delivery_on_postgresql(postgres):
     _check(postgres.create_database("migration_indexes"))
