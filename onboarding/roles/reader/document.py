@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from onboarding.roles.reader.model import ParsedRole
 
 
-@dataclass
+@dataclass(slots=True)  # a 5 MB page makes tens of thousands: slots make them faster to build
 class Item:
     """One list item; `children` hold real nesting from the source (nested list, indent)."""
 
