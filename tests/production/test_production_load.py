@@ -169,9 +169,9 @@ def test_production_shaped_load_with_a_killed_worker_and_a_database_restart(post
         faults["worker_killed_at"] = time.monotonic()
 
         time.sleep(max(RESTART_DATABASE_AT - (time.monotonic() - began), 0))
-        faults["restart_began"] = time.monotonic()
+        faults["restart_began"], faults["restart_began_wall"] = time.monotonic(), time.time()
         postgres_server.restart()
-        faults["restart_ended"] = time.monotonic()
+        faults["restart_ended"], faults["restart_ended_wall"] = time.monotonic(), time.time()
 
         time.sleep(max(LOAD_SECONDS - (time.monotonic() - began), 0))
         stop.set()
@@ -261,10 +261,18 @@ def test_production_shaped_load_with_a_killed_worker_and_a_database_restart(post
         db.engine.dispose()
     assert sorted(event_id for _, event_id, _ in webhooks) == sorted(item_events)
     assert {status for _, _, status in webhooks} == {"sent"}
-    # ... and received once each: no webhook-id twice among the answered deliveries
-    delivered = [r.headers["webhook-id"] for r in receiver.delivered()]
-    assert sorted(delivered) == sorted(f"msg_{message_id}" for message_id, _, _ in webhooks), \
-        Counter(delivered).most_common(3)
+    # ... and received once each. The one exception DESIGN allows: a delivery in flight when the
+    # database went away (sent, but its outcome could not be recorded) is sent once more after it is
+    # back, with the same webhook-id, so the receiver can drop the copy: at most one per deliverer.
+    answered = receiver.delivered()
+    delivered = Counter(r.headers["webhook-id"] for r in answered)
+    assert sorted(delivered) == sorted(f"msg_{message_id}" for message_id, _, _ in webhooks)
+    twice = {webhook_id for webhook_id, n in delivered.items() if n > 1}
+    assert len(twice) <= 2 and all(delivered[webhook_id] == 2 for webhook_id in twice), delivered.most_common(3)
+    first_sent = [min(int(r.headers["webhook-timestamp"]) for r in answered if r.headers["webhook-id"] == webhook_id)
+                  for webhook_id in twice]
+    assert all(faults["restart_began_wall"] - 2 <= sent_at <= faults["restart_ended_wall"] + RESTART_GRACE_SECONDS
+               for sent_at in first_sent), (first_sent, faults)
     assert webhooks_during_load > 0
     ids = [r.message["Message-ID"] for r in handler.received]
     assert len(ids) == len(set(ids)) and len(ids) == sent
