@@ -252,14 +252,17 @@ def _touched_plans(session: Session) -> set[int]:
 @event.listens_for(Session, "before_flush")
 def _read_before(session: Session, flush_context, instances) -> None:
     ids = _touched_plans(session)
+    if not ids:  # a flush of people, mail or events only: nothing to count
+        session.info["insight_tallies_before"] = (ids, Tallies())
+        return
     connection = session.connection()
-    if ids and connection.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":
         # Hold the plans' row locks until commit, so that no other transaction changes them between
         # this reading and the one after the flush (its change would be counted twice). On SQLite
         # the flush's write lock does the same: a snapshot older than another's commit cannot write.
         connection.execute(sa.select(_plans.c.id).where(_plans.c.id.in_(sorted(ids))).order_by(_plans.c.id)
                            .with_for_update())
-    session.info["insight_tallies_before"] = (ids, contributions(connection, ids) if ids else Tallies())
+    session.info["insight_tallies_before"] = (ids, contributions(connection, ids))
 
 
 @event.listens_for(Session, "after_flush")

@@ -66,15 +66,24 @@ def _leaf_descendants(item: PlanItem) -> list[PlanItem]:
     return leaves_below(item.id, children_map(item.plan.items))
 
 
-def complete_item(item: PlanItem, actor: User, *, note: str = "", evidence_url: str = "", now: datetime,
-                  expected_version=None) -> PlanItem:
-    """The hire ticks an open item, optionally with a note and an evidence link (http/https)."""
+def _begin_hire_change(item: PlanItem, expected_version, note: str, evidence_url: str,
+                       on_a_group: str) -> tuple[str, str]:
+    """What ticking and noting share: the plan's change lock, the version check, the note and link
+    checked, and no writing on a group (its state comes from its sub-items)."""
     begin_change(item.plan, item)
     check_version(item, expected_version)
     note = clean_text(note, "note", MAX_NOTE, required=False)
     evidence_url = check_evidence_url(evidence_url)
     if has_children(item):
-        raise ServiceError("this item has sub-items: tick those, and it is done when they all are")
+        raise ServiceError(on_a_group)
+    return note, evidence_url
+
+
+def complete_item(item: PlanItem, actor: User, *, note: str = "", evidence_url: str = "", now: datetime,
+                  expected_version=None) -> PlanItem:
+    """The hire ticks an open item, optionally with a note and an evidence link (http/https)."""
+    note, evidence_url = _begin_hire_change(item, expected_version, note, evidence_url,
+                                            "this item has sub-items: tick those, and it is done when they all are")
     if item.state != "open":
         raise ServiceError(f"only an open item can be ticked; this one is {item.state.replace('_', ' ')}")
     old = {"state": item.state, "note": item.note, "evidence_url": item.evidence_url}
@@ -91,12 +100,8 @@ def complete_item(item: PlanItem, actor: User, *, note: str = "", evidence_url: 
 def note_item(item: PlanItem, actor: User, *, note: str, evidence_url: str, now: datetime,
               expected_version=None) -> bool:
     """The hire adds or changes the note and evidence link of an item not yet signed off; False when unchanged."""
-    begin_change(item.plan, item)
-    check_version(item, expected_version)
-    note = clean_text(note, "note", MAX_NOTE, required=False)
-    evidence_url = check_evidence_url(evidence_url)
-    if has_children(item):
-        raise ServiceError("this item has sub-items: add the note to one of those")
+    note, evidence_url = _begin_hire_change(item, expected_version, note, evidence_url,
+                                            "this item has sub-items: add the note to one of those")
     if item.state not in ("open", "done"):
         raise ServiceError(f"only an item not yet signed off takes a note; this one is {item.state.replace('_', ' ')}")
     old = {"note": item.note, "evidence_url": item.evidence_url}

@@ -3,16 +3,13 @@ existing mail becomes the email channel and everyone's digests keep going by ema
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, text
 
-from onboarding import create_app
+from tests.core.migrating import app_at, insert_ada
 
 STAMP = "2026-01-05 09:00:00"
 
 
 def _rows_from_0002(conn) -> None:
-    conn.execute(text("INSERT INTO users (id, email, name, role, password_hash, timezone, digest_cadence, digest_hour,"
-                      " session_token, unsubscribe_version, calendar_token, is_active_account, created_at)"
-                      " VALUES (1, 'ada@example.com', 'Ada', 'hire', '', 'UTC', 'weekly', 9, 't', 0, 'c', true, :at)"),
-                 {"at": STAMP})
+    insert_ada(conn, STAMP)
     conn.execute(text("INSERT INTO outbox_messages (id, user_id, to_addr, subject, text_body, html_body, headers,"
                       " status, attempts, next_attempt_at, last_error, created_at)"
                       " VALUES (1, 1, 'ada@example.com', 'Hi', 't', 'h', '{}', 'queued', 0, :at, '', :at)"),
@@ -33,13 +30,7 @@ def _read(url: str, sql: str) -> list[tuple]:
 
 
 def _migrate_with_data(url: str) -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
-    with app.app_context():
-        upgrade(revision="0002")
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        _rows_from_0002(conn)
-    engine.dispose()
+    app = app_at(url, "0002", _rows_from_0002)
     with app.app_context():
         upgrade()
     assert _read(url, "SELECT email, digest_channels, teams_webhook_url FROM users") == [("ada@example.com", "email", "")]

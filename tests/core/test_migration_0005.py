@@ -2,15 +2,12 @@
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, text
 
-from onboarding import create_app
+from tests.core.migrating import app_at, insert_ada
 
 
 def _plan_with_wrong_parents(conn) -> None:
     stamp = "2026-01-05 09:00:00"
-    conn.execute(text("INSERT INTO users (id, email, name, role, password_hash, timezone, digest_cadence, digest_hour,"
-                      " session_token, unsubscribe_version, calendar_token, is_active_account, created_at)"
-                      " VALUES (1, 'ada@example.com', 'Ada', 'hire', '', 'UTC', 'weekly', 9, 't', 0, 'c', true, :at)"),
-                 {"at": stamp})
+    insert_ada(conn, stamp)
     conn.execute(text("INSERT INTO role_templates (id, slug, title, level, latest_number, created_at)"
                       " VALUES (1, 'r', 'R', '', 1, :at)"), {"at": stamp})
     conn.execute(text("INSERT INTO role_template_versions (id, template_id, number, content, content_hash, source,"
@@ -31,12 +28,8 @@ def _plan_with_wrong_parents(conn) -> None:
 
 
 def _check(url: str) -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
-    with app.app_context():
-        upgrade(revision="0004")
+    app = app_at(url, "0004", _plan_with_wrong_parents)
     engine = create_engine(url)
-    with engine.begin() as conn:
-        _plan_with_wrong_parents(conn)
     with app.app_context():
         upgrade()
     with engine.connect() as conn:

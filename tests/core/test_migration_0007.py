@@ -2,7 +2,7 @@
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect
 
-from onboarding import create_app
+from tests.core.migrating import app_at
 
 
 def _rows_at_0006(conn) -> None:
@@ -65,13 +65,7 @@ def _upgrade_0006_with_data(url: str) -> None:
     from onboarding.insights.tallies import contributions, stored
     from onboarding.plans.models import Plan
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
-    with app.app_context():
-        upgrade(revision="0006")
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        _rows_at_0006(conn)
-    engine.dispose()
+    app = app_at(url, "0006", _rows_at_0006)
     today = date(2026, 3, 10)
     with app.app_context():
         upgrade()

@@ -2,7 +2,7 @@
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
-from onboarding import create_app
+from tests.core.migrating import app_at, insert_ada
 
 DUE = ("SELECT id FROM outbox_messages WHERE status = 'queued' AND channel = 'email'"
        " AND next_attempt_at <= '2026-01-06 09:00:00' ORDER BY next_attempt_at, id LIMIT 10")
@@ -10,10 +10,7 @@ DUE = ("SELECT id FROM outbox_messages WHERE status = 'queued' AND channel = 'em
 
 def _messages_and_claims(conn) -> None:
     stamp = "2026-01-05 09:00:00"
-    conn.execute(text("INSERT INTO users (id, email, name, role, password_hash, timezone, digest_cadence, digest_hour,"
-                      " session_token, unsubscribe_version, calendar_token, is_active_account, created_at)"
-                      " VALUES (1, 'ada@example.com', 'Ada', 'hire', '', 'UTC', 'weekly', 9, 't', 0, 'c', true, :at)"),
-                 {"at": stamp})
+    insert_ada(conn, stamp)
     for message_id, channel, status in ((1, "email", "queued"), (2, "slack", "sent"), (3, "email", "failed")):
         conn.execute(text("INSERT INTO outbox_messages (id, user_id, channel, to_addr, subject, text_body, html_body,"
                           " headers, status, attempts, next_attempt_at, last_error, created_at)"
@@ -30,12 +27,8 @@ def _indexes(conn, table: str) -> set[str]:
 
 
 def _check(url: str) -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
-    with app.app_context():
-        upgrade(revision="0007")
+    app = app_at(url, "0007", _messages_and_claims)
     engine = create_engine(url)
-    with engine.begin() as conn:
-        _messages_and_claims(conn)
     with app.app_context():
         upgrade(revision="0008")
     with engine.connect() as conn:

@@ -6,6 +6,7 @@ from sqlalchemy import create_engine, inspect
 
 from onboarding import create_app
 from onboarding.core.db import Base
+from tests.core.migrating import app_at, insert_ada
 
 
 def _upgrade_and_compare(url: str):
@@ -47,10 +48,7 @@ def _rows_from_0001(conn) -> None:
     from sqlalchemy import text
 
     stamp = "2026-01-05 09:00:00"
-    conn.execute(text("INSERT INTO users (id, email, name, role, password_hash, timezone, digest_cadence, digest_hour,"
-                      " session_token, unsubscribe_version, calendar_token, is_active_account, created_at)"
-                      " VALUES (1, 'ada@example.com', 'Ada', 'hire', '', 'UTC', 'weekly', 9, 't', 0, 'c', true, :at)"),
-                 {"at": stamp})
+    insert_ada(conn, stamp)
     conn.execute(text("INSERT INTO role_templates (id, slug, title, level, latest_number, created_at)"
                       " VALUES (1, 'r', 'R', '', 1, :at)"), {"at": stamp})
     conn.execute(text("INSERT INTO role_template_versions (id, template_id, number, content, content_hash, source,"
@@ -78,13 +76,7 @@ def _stored(url: str) -> tuple[list[str], list[str]]:
 
 
 def _upgrade_with_data(url: str) -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
-    with app.app_context():
-        upgrade(revision="0001")
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        _rows_from_0001(conn)
-    engine.dispose()
+    app = app_at(url, "0001", _rows_from_0001)
     with app.app_context():
         upgrade()
     assert _stored(url) == (["item.completed", "item.signed_off"], ["at risk"])
