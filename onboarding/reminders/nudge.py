@@ -24,11 +24,12 @@ from onboarding.extensions import db
 from onboarding.people.mail import link_url, queue_account_mail
 from onboarding.people.models import User
 from onboarding.plans.checks import check_active
-from onboarding.plans.models import Plan, PlanItem
+from onboarding.plans.models import Plan
 from onboarding.reminders.compose import item_label
-from onboarding.reminders.content import DUE_SOON_DAYS, ItemLine
+from onboarding.reminders.content import DUE_SOON_DAYS, DigestContent, ItemLine, Recipient
 from onboarding.reminders.models import Digest
 from onboarding.reminders.schedule import zone
+from onboarding.reminders.sections import fill_person_sections
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def nudge_hire(plan: Plan, actor: User, now: datetime) -> int:
                           ["id"], conflict_columns=["user_id", "kind", "period"])
     if not claimed:  # another nudge today made the claim first
         raise ServiceError(refusal(hire, _already_nudged(hire, period)))
-    overdue, sent_back, due_soon = _what_is_waiting(plan, today)
+    overdue, sent_back, due_soon = _what_is_waiting(hire, today)
     message = queue_account_mail(
         hire, "nudge", f"A reminder from {actor.name} about your onboarding plan", now,
         sender=actor.name, url=link_url("hire.my_plan"),
@@ -108,25 +109,16 @@ def nudge_hire(plan: Plan, actor: User, now: datetime) -> int:
     return message.id
 
 
-def _what_is_waiting(plan: Plan, today: date) -> tuple[list[str], list[str], list[str]]:
-    """The hire's overdue, sent-back and soon-due open items, each as one line of text."""
-    items = sorted(plan.items, key=lambda i: (i.due_on or date.max, i.position))
-    parents = {i.parent_id for i in items if i.parent_id is not None}
-    texts = {i.id: i.text for i in items}
-    soon = today + timedelta(days=DUE_SOON_DAYS)
-    overdue, sent_back, due_soon = [], [], []
+def _what_is_waiting(hire: User, today: date) -> tuple[list[str], list[str], list[str]]:
+    """The hire's overdue, sent-back and soon-due items, each as one line of text: the hire section of
+    their digest (the same queries and the same rules), as of today."""
+    content = DigestContent(Recipient(hire.id, hire.email, hire.name, hire.role, hire.timezone, hire.digest_cadence,
+                                      hire.digest_hour, hire.unsubscribe_version), kind=NUDGE, period="", today=today)
+    fill_person_sections([content])
 
-    def line(item: PlanItem) -> str:
-        label = item_label(ItemLine(item.text, texts.get(item.parent_id, "") if item.parent_id else "", item.due_on))
+    def line(item: ItemLine) -> str:
+        label = item_label(item)
         return f"{label} (due {nice_date(item.due_on)})" if item.due_on else label
 
-    for item in items:
-        if item.id in parents or item.state != "open":
-            continue
-        if item.review_comment:
-            sent_back.append(f"{line(item)}: “{item.review_comment}”")
-        elif item.due_on is not None and item.due_on < today:
-            overdue.append(line(item))
-        elif item.due_on is not None and item.due_on <= soon:
-            due_soon.append(line(item))
-    return overdue, sent_back, due_soon
+    return ([line(i) for i in content.overdue], [f"{line(i)}: “{i.comment}”" for i in content.sent_back],
+            [line(i) for i in content.due_soon])
