@@ -26,13 +26,19 @@ CHECKIN_STATUSES: tuple[str, ...] = tuple(CheckInRating)
 
 class Plan(Base):
     __tablename__ = "plans"
+    __table_args__ = (
+        # A person's active buddy plans (every "My plan" page lists them). Led by buddy_id, so it
+        # also serves the users foreign key's SET NULL. On buddy_id alone, SQLite's planner took
+        # the is_active index for that lookup: a walk over every active plan. Migration 0009.
+        Index("ix_plans_buddy_id_is_active", "buddy_id", "is_active"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     hire_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     template_version_id: Mapped[int] = mapped_column(ForeignKey("role_template_versions.id"), index=True)
     #: may be empty: a plan is still made, and the admin dashboard warns
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    buddy_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    buddy_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     start_on: Mapped[date] = mapped_column(Date)
     #: false once finished or replaced; a hire has at most one active plan
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)

@@ -31,3 +31,20 @@ def app_at(url: str, revision: str, fill: Callable[[Connection], None]) -> Flask
         fill(conn)
     engine.dispose()
     return app
+
+
+def query_plan(conn: Connection, sql: str) -> str:
+    """The database's plan for `sql`, as text. On PostgreSQL sequential scans are off first: a test's
+    few rows would otherwise be read whole, which says nothing about a large table's plan."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET enable_seqscan = off"))
+        return "\n".join(conn.scalars(text(f"EXPLAIN {sql}")))
+    return "\n".join(row[-1] for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+
+
+def dispose(app: Flask, engine) -> None:
+    """Close the test's own engine and the app's."""
+    engine.dispose()
+    with app.app_context():
+        from onboarding.extensions import db
+        db.engine.dispose()

@@ -2,7 +2,7 @@
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
-from tests.core.migrating import app_at, insert_ada
+from tests.core.migrating import app_at, dispose, insert_ada, query_plan
 
 DUE = ("SELECT id FROM outbox_messages WHERE status = 'queued' AND channel = 'email'"
        " AND next_attempt_at <= '2026-01-06 09:00:00' ORDER BY next_attempt_at, id LIMIT 10")
@@ -35,13 +35,7 @@ def _check(url: str) -> None:
         messages = conn.execute(text("SELECT id, channel, status FROM outbox_messages ORDER BY id")).all()
         claims = conn.execute(text("SELECT user_id, kind, period, message_id FROM digests")).all()
         outbox_indexes, digest_indexes = _indexes(conn, "outbox_messages"), _indexes(conn, "digests")
-        if engine.dialect.name == "postgresql":
-            # The delivery's due query can be served by the new index alone (forced: three rows
-            # would otherwise be read whole, which says nothing about a large outbox).
-            conn.execute(text("SET enable_seqscan = off"))
-            plan = "\n".join(conn.scalars(text(f"EXPLAIN {DUE}")))
-        else:
-            plan = "\n".join(row[-1] for row in conn.execute(text(f"EXPLAIN QUERY PLAN {DUE}")))
+        plan = query_plan(conn, DUE)
         due = list(conn.scalars(text(DUE)))
     assert [tuple(m) for m in messages] == [(1, "email", "queued"), (2, "slack", "sent"), (3, "email", "failed")]
     assert [tuple(c) for c in claims] == [(1, "person", "2026-W02", 1)]
@@ -57,10 +51,7 @@ def _check(url: str) -> None:
         assert "ix_outbox_messages_due" not in _indexes(conn, "outbox_messages")
         assert "ix_digests_user_id" in _indexes(conn, "digests")
         assert conn.scalar(text("SELECT count(*) FROM outbox_messages")) == 3
-    engine.dispose()
-    with app.app_context():
-        from onboarding.extensions import db
-        db.engine.dispose()
+    dispose(app, engine)
 
 
 def test_0008_keeps_messages_and_serves_delivery_on_sqlite(tmp_path):
