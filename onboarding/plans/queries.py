@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, inspect, select
 from sqlalchemy.orm import aliased
 
 from onboarding.audit.models import Event
@@ -110,10 +110,14 @@ def plan_overview(plan: Plan, today: date, *, with_check_ins: bool = True) -> Pl
     """Everything a plan page shows: phases with progress and item trees, what is due next, check-ins.
 
     Without `with_check_ins` (a buddy reading), no check-in is read at all: the page cannot show one."""
-    wanted = {pid for pid in (plan.hire_id, plan.manager_id, plan.buddy_id) if pid is not None}
-    # One query for the hire, manager and buddy; holding them keeps them in the (weak) identity map,
-    # so plan.hire / plan.manager / plan.buddy in the templates do not each load again.
-    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+    unloaded = inspect(plan).unloaded
+    if unloaded.isdisjoint(("hire", "manager", "buddy")):  # loaded with the plan (joinedload)
+        people = {u.id: u for u in (plan.hire, plan.manager, plan.buddy) if u is not None}
+    else:
+        # One query for the hire, manager and buddy; holding them keeps them in the (weak) identity
+        # map, so plan.hire / plan.manager / plan.buddy in the templates do not each load again.
+        wanted = {pid for pid in (plan.hire_id, plan.manager_id, plan.buddy_id) if pid is not None}
+        people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
     items = plan.items
     kids = children_map(items)
     content = plan.template_version.content or {}
@@ -149,10 +153,15 @@ def plan_overview(plan: Plan, today: date, *, with_check_ins: bool = True) -> Pl
 
 
 def buddied_plans(user: User) -> list[tuple[int, str]]:
-    """(plan id, hire name) of the active plans this person is the buddy of, by name (one query)."""
-    ids = visible_plans_stmt(user).where(Plan.buddy_id == user.id, Plan.is_active.is_(True)).with_only_columns(Plan.id)
+    """(plan id, hire name) of the active plans this person is the buddy of, by name (one query).
+
+    A buddy may read the plans they buddy, so the filter is the buddy column alone: on its index,
+    not a walk over every active plan (which the visibility filter's OR led SQLite's planner into)."""
+    if not getattr(user, "is_authenticated", False) or user.id is None:
+        return []
     return [(plan_id, name) for plan_id, name in db.session.execute(
-        select(Plan.id, User.name).join(User, User.id == Plan.hire_id).where(Plan.id.in_(ids))
+        select(Plan.id, User.name).join(User, User.id == Plan.hire_id)
+        .where(Plan.buddy_id == user.id, Plan.is_active.is_(True))
         .order_by(func.lower(User.name), Plan.id))]
 
 
