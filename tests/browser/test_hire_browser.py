@@ -18,6 +18,7 @@ from tests.conftest import TODAY
 pytestmark = pytest.mark.browser
 
 HELP_DESK = "The help desk"
+STATUS_PAGE = "The status page"  # the other item of the help desk's group
 TICKETS = "Answer ten customer tickets with a reviewer."
 WIDTHS = [1366, 390]
 
@@ -116,6 +117,15 @@ def test_keyboard_only_ticking_in_place_with_undo(new_page, hire_plan, width, ax
     item.get_by_role("button", name="Save note").click()
     expect(page.locator("#tick-live")).to_contain_text(f"Saved the note and evidence link of “{HELP_DESK}”.")
     expect(page.locator(f"#item-{item_id}")).to_contain_text("Note: Shadowed Sam for a morning.")
+    assert page.evaluate("window.notReloaded === true")
+
+    # Ticking the group's other item finishes the group: its badge changes in place too.
+    group_id = db.session.scalar(select(PlanItem.parent_id).where(PlanItem.id == int(item_id)))
+    group = page.locator(f"#row-{group_id}")
+    expect(group.locator(".badge", has_text="Done")).to_have_count(0)
+    page.get_by_role("checkbox", name=STATUS_PAGE, exact=True).check()
+    expect(page.locator("#tick-live")).to_contain_text(f"Ticked “{STATUS_PAGE}”.")
+    expect(group.locator(".badge", has_text="Done")).to_be_visible()
     assert page.evaluate("window.notReloaded === true")
 
 

@@ -6,6 +6,7 @@ import logging
 from flask import Blueprint, flash, get_template_attribute, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy.orm import joinedload, selectinload
 
 from onboarding.core import clock
 from onboarding.core.formatting import nice_date
@@ -32,9 +33,12 @@ def _signed_in_only():
 
 
 def _own_plan(user) -> Plan | None:
-    """The person's active plan, else their most recent one."""
+    """The person's active plan, else their most recent one, with what its page shows: the hire,
+    manager, buddy and template version in the same statement, the items in a second one."""
     return db.session.scalar(
         visible_plans_stmt(user).where(Plan.hire_id == user.id)
+        .options(joinedload(Plan.hire), joinedload(Plan.manager), joinedload(Plan.buddy),
+                 joinedload(Plan.template_version), selectinload(Plan.items))
         .order_by(Plan.is_active.desc(), Plan.start_on.desc(), Plan.id.desc()).limit(1)
     )
 
@@ -82,6 +86,14 @@ def _answer(plan: Plan, item_id: int, *, message: str = "", problem: Problem | N
         controls = get_template_attribute("plans/_items.html", "hire_controls")
         css = ' class="sent-back"' if row.is_sent_back else ""
         fragments[f"item-{item_id}"] = f'<li id="item-{item_id}"{css}>{controls(row, problem, undo, generate_csrf())}</li>'
+        # The groups above it: a tick can finish (or reopen) a group, whose badge says so.
+        by_id = {i.id: i for i in plan.items}
+        parent_id = by_id[item_id].parent_id if item_id in by_id else None
+        while parent_id is not None and parent_id in by_id:
+            group = page.row(parent_id)
+            if group is not None:
+                fragments[f"row-{parent_id}"] = str(controls(group, None, None, generate_csrf())).strip()
+            parent_id = by_id[parent_id].parent_id
     bar = get_template_attribute("macros.html", "progress")
     fragments["plan-progress"] = str(bar(page.ov.progress, "Whole plan", "plan-progress"))
     for section in page.sections:

@@ -16,7 +16,7 @@ from onboarding.plans.reading import children_map
 from onboarding.plans.states import complete_item, sign_off_item, waive_item
 from onboarding.plans.status import progress_for_plans, progress_of_items
 from tests.conftest import NOW, TODAY
-from tests.plans.views.conftest import CHILD_1, CHILD_2, DAY_60, DAY_90, LEAF, MONTH_6, item_by_text, snapshot
+from tests.plans.views.conftest import CHILD_1, CHILD_2, DAY_60, DAY_90, GROUP, LEAF, MONTH_6, item_by_text, snapshot
 
 JSON = {"Accept": "application/json"}
 ALL_LEAVES = (CHILD_1, CHILD_2, LEAF, DAY_60, DAY_90, MONTH_6, "Mentor a new colleague.")
@@ -108,6 +108,22 @@ def test_a_tick_asked_for_as_json_answers_with_the_item_and_the_bars_to_put_in_p
     assert "1 of 3 done" in answer["fragments"]["progress-day-30"]
     # No flash is left behind for the next page load.
     assert "Ticked" not in html(client.get("/plan")).split('id="tick-live"')[0].split("<main")[1]
+
+
+def test_a_tick_that_finishes_a_group_sends_the_group_row_again_with_its_new_badge(org, client_as):
+    client = client_as(org.hire_a)
+    group = item_by_text(org.plan_a, GROUP)
+    first = post_tick(client, item_by_text(org.plan_a, CHILD_1), headers=JSON).json
+    assert first["fragments"][f"row-{group.id}"].startswith(f'<div class="item-static" id="row-{group.id}">')
+    assert "state-waiting" not in first["fragments"][f"row-{group.id}"]  # one of two: still open
+    second = post_tick(client, item_by_text(org.plan_a, CHILD_2), headers=JSON).json
+    row = second["fragments"][f"row-{group.id}"]
+    assert '<span class="badge state-waiting">Done</span>' in row and GROUP in row
+    assert f'id="item-{group.id}"' not in row  # the row alone: the children's list stays in the page
+    # The page shows the same row, with the same id, for plan.js to replace.
+    assert row in html(client.get("/plan"))
+    back = post_tick(client, item_by_text(org.plan_a, CHILD_2), done=False, headers=JSON).json
+    assert "state-waiting" not in back["fragments"][f"row-{group.id}"]
 
 
 def test_undo_after_a_tick_reopens_and_undo_after_an_untick_ticks_again_keeping_the_note(org, client_as):
