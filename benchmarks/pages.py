@@ -13,7 +13,10 @@ dashboard, to show that the count does not grow with the team).
 The plan page is also measured against a floor: a bare Flask view (no templates, no models) that
 runs the very SELECTs the page ran, with their parameters, on the same database. The two are
 timed interleaved, request by request, so machine load hits both alike; the line prints both
-medians and their ratio (target: the page within 2x of the floor).
+medians and their ratio (target: the page within 2x of the floor). Interleaved with them, two
+empty views show what every request costs before its own work: `signed_in_empty_ms`, a view of
+this app that answers a constant to the signed-in hire (session, sign-in, security headers,
+access log), and `bare_empty_ms`, the bare Flask view answering a constant.
 
 Targets on the reference machine: plan page < 25 ms median, 300-report dashboard < 150 ms median.
 """
@@ -62,6 +65,7 @@ def main(argv: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace, path: Path) -> int:
+    from flask_login import login_required
     from flask_migrate import upgrade
 
     from onboarding import create_app
@@ -71,6 +75,7 @@ def _run(args: argparse.Namespace, path: Path) -> int:
         path.unlink()
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "WTF_CSRF_ENABLED": False, "FIXED_NOW": NOW,
                       "SECRET_KEY": "benchmark"})
+    app.add_url_rule("/benchmark-empty", "benchmark_empty", login_required(lambda: "empty"))
     logging.getLogger("onboarding").setLevel(logging.WARNING)
     started = time.perf_counter()
     with app.app_context():
@@ -88,7 +93,7 @@ def _run(args: argparse.Namespace, path: Path) -> int:
 
     hire, big, small = signed_in(people["hire"]), signed_in(people["big_manager"]), signed_in(people["small_manager"])
     plan_times, plan_queries = measure(engine, hire, "/plan", args.runs)
-    page_times, floor_times = against_floor(engine, hire, "/plan", args.runs)
+    page_times, floor_times, empty_times, bare_times = against_floor(engine, hire, "/plan", args.runs)
     dashboard_times, dashboard_queries = measure(engine, big, "/team", args.runs, expect_rows=args.reports)
     _, small_queries = measure(engine, small, "/team", 3, expect_rows=10)
     print(json.dumps({
@@ -100,6 +105,8 @@ def _run(args: argparse.Namespace, path: Path) -> int:
         "plan_page_ms_interleaved": _ms(statistics.median(page_times)),
         "plan_floor_ms": _ms(statistics.median(floor_times)),
         "plan_page_to_floor": round(statistics.median(page_times) / statistics.median(floor_times), 2),
+        "signed_in_empty_ms": _ms(statistics.median(empty_times)),
+        "bare_empty_ms": _ms(statistics.median(bare_times)),
         "plan_page_queries": plan_queries,
         "dashboard_300_queries": dashboard_queries,
         "dashboard_10_queries": small_queries,
@@ -131,8 +138,9 @@ def measure(engine, client, url: str, runs: int, expect_rows: int | None = None)
     return times, len(statements)
 
 
-def against_floor(engine, client, url: str, runs: int) -> tuple[list[float], list[float]]:
-    """Time `url` and a bare Flask view running the same SELECTs, interleaved; (page times, floor times)."""
+def against_floor(engine, client, url: str, runs: int) -> tuple[list[float], ...]:
+    """Time `url`, a bare Flask view running the same SELECTs, and the two empty views, interleaved:
+    (page times, floor times, signed-in empty view times, bare empty view times)."""
     from flask import Flask
     from sqlalchemy import event
 
@@ -156,21 +164,26 @@ def against_floor(engine, client, url: str, runs: int) -> tuple[list[float], lis
             rows = sum(len(conn.exec_driver_sql(sql, params).fetchall()) for sql, params in statements)
         return f"{rows} rows"
 
+    @bare.get("/empty")
+    def empty():
+        return "empty"
+
     floor_client = bare.test_client()
+    timed = ((client, url), (floor_client, "/"), (client, "/benchmark-empty"), (floor_client, "/empty"))
     for _ in range(3):
-        client.get(url)
-        floor_client.get("/")
-    page_times, floor_times = [], []
+        for who, path in timed:
+            if who.get(path).status_code != 200:
+                raise SystemExit(f"{path} did not answer 200")
+    times: list[list[float]] = [[] for _ in timed]
     for _ in range(runs):
-        started = time.perf_counter()
-        client.get(url)
-        page_times.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        floor_client.get("/")
-        floor_times.append(time.perf_counter() - started)
-    print(f"pages: plan page {_ms(statistics.median(page_times))} ms, bare view with its {len(statements)} SELECTs "
-          f"{_ms(statistics.median(floor_times))} ms", file=sys.stderr)
-    return page_times, floor_times
+        for (who, path), spent in zip(timed, times):
+            started = time.perf_counter()
+            who.get(path)
+            spent.append(time.perf_counter() - started)
+    page, floor_, empty_, bare_ = (_ms(statistics.median(t)) for t in times)
+    print(f"pages: plan page {page} ms, bare view with its {len(statements)} SELECTs {floor_} ms; "
+          f"empty views: this app signed in {empty_} ms, bare Flask {bare_} ms", file=sys.stderr)
+    return tuple(times)
 
 
 def _ms(seconds: float) -> float:
