@@ -1,8 +1,10 @@
 """Time the hire's plan page and a manager's team dashboard in an organisation of 2,000 active plans.
 
     python benchmarks/run.py pages [--plans 2000] [--reports 300] [--runs 50] [--db PATH]
+                                   [--database sqlite|postgresql]
 
-Builds the organisation on a SQLite file from the four seed role documents (bulk inserts, so
+Builds the organisation on a SQLite file (or in a throw-away PostgreSQL server started as the
+tests start theirs) from the four seed role documents (bulk inserts, so
 setup takes seconds): one manager with 300 reports, one with 10, the other hires spread over
 managers of about 20, plans started up to 400 days ago with items ticked, signed off and overdue
 as time would leave them. Then renders, through the Flask test client and signed in, the hire's
@@ -49,6 +51,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--reports", type=int, default=300, help="reports of the big manager (default 300)")
     parser.add_argument("--runs", type=int, default=50, help="timed requests per page (default 50)")
     parser.add_argument("--db", help="SQLite file to build (default: a temporary file, removed afterwards)")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="where to build the organisation (default sqlite)")
     parser.add_argument("--seed", type=int, default=42, help="random seed for the organisation")
     args = parser.parse_args(argv)
     if args.plans < args.reports + 10 or args.reports < 1 or args.runs < 1:
@@ -58,22 +62,36 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = _parse(argv)
+    if args.database == "postgresql":
+        from tests.pg import PostgresServer
+
+        with tempfile.TemporaryDirectory(prefix="onboarding-bench-pg-") as tmp:
+            server = PostgresServer(Path(tmp) / "cluster")
+            server.start()
+            try:
+                return _run(args, server.create_database("pages"))
+            finally:
+                server.stop()
     if args.db:
-        return _run(args, Path(args.db))
+        return _run(args, _fresh_sqlite(Path(args.db)))
     with tempfile.TemporaryDirectory() as tmp:
-        return _run(args, Path(tmp) / "pages.db")
+        return _run(args, _fresh_sqlite(Path(tmp) / "pages.db"))
 
 
-def _run(args: argparse.Namespace, path: Path) -> int:
+def _fresh_sqlite(path: Path) -> str:
+    if path.exists():
+        path.unlink()
+    return f"sqlite:///{path}"
+
+
+def _run(args: argparse.Namespace, url: str) -> int:
     from flask_login import login_required
     from flask_migrate import upgrade
 
     from onboarding import create_app
     from onboarding.extensions import db
 
-    if path.exists():
-        path.unlink()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "WTF_CSRF_ENABLED": False, "FIXED_NOW": NOW,
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "FIXED_NOW": NOW,
                       "SECRET_KEY": "benchmark"})
     app.add_url_rule("/benchmark-empty", "benchmark_empty", login_required(lambda: "empty"))
     logging.getLogger("onboarding").setLevel(logging.WARNING)
@@ -98,6 +116,7 @@ def _run(args: argparse.Namespace, path: Path) -> int:
     _, small_queries = measure(engine, small, "/team", 3, expect_rows=10)
     print(json.dumps({
         "plans": args.plans,
+        "database": args.database,
         "plan_page_ms_median": _ms(statistics.median(plan_times)),
         "plan_page_ms_p95": _ms(_p95(plan_times)),
         "dashboard_300_ms_median": _ms(statistics.median(dashboard_times)),

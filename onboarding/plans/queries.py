@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import exists, func, inspect, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
 from onboarding.audit.models import Event
@@ -110,14 +110,10 @@ def plan_overview(plan: Plan, today: date, *, with_check_ins: bool = True) -> Pl
     """Everything a plan page shows: phases with progress and item trees, what is due next, check-ins.
 
     Without `with_check_ins` (a buddy reading), no check-in is read at all: the page cannot show one."""
-    unloaded = inspect(plan).unloaded
-    if unloaded.isdisjoint(("hire", "manager", "buddy")):  # loaded with the plan (joinedload)
-        people = {u.id: u for u in (plan.hire, plan.manager, plan.buddy) if u is not None}
-    else:
-        # One query for the hire, manager and buddy; holding them keeps them in the (weak) identity
-        # map, so plan.hire / plan.manager / plan.buddy in the templates do not each load again.
-        wanted = {pid for pid in (plan.hire_id, plan.manager_id, plan.buddy_id) if pid is not None}
-        people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+    wanted = {pid for pid in (plan.hire_id, plan.manager_id, plan.buddy_id) if pid is not None}
+    # One query for the hire, manager and buddy; holding them keeps them in the (weak) identity map,
+    # so plan.hire / plan.manager / plan.buddy in the templates do not each load again.
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
     items = plan.items
     kids = children_map(items)
     content = plan.template_version.content or {}

@@ -6,7 +6,6 @@ import logging
 from flask import Blueprint, flash, get_template_attribute, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy.orm import joinedload, selectinload
 
 from onboarding.core import clock
 from onboarding.core.formatting import nice_date
@@ -33,12 +32,9 @@ def _signed_in_only():
 
 
 def _own_plan(user) -> Plan | None:
-    """The person's active plan, else their most recent one, with what its page shows: the hire,
-    manager, buddy and template version in the same statement, the items in a second one."""
+    """The person's active plan, else their most recent one."""
     return db.session.scalar(
         visible_plans_stmt(user).where(Plan.hire_id == user.id)
-        .options(joinedload(Plan.hire), joinedload(Plan.manager), joinedload(Plan.buddy),
-                 joinedload(Plan.template_version), selectinload(Plan.items))
         .order_by(Plan.is_active.desc(), Plan.start_on.desc(), Plan.id.desc()).limit(1)
     )
 
