@@ -33,7 +33,6 @@ import json
 import logging
 import random
 import resource
-import shutil
 import socket
 import statistics
 import subprocess
@@ -47,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script or through benchmarks/run.py
 
-from benchmarks.org import leaf_state, seed_roles, template_rows  # noqa: E402
+from benchmarks.org import leaf_state, seed_roles, template_rows, throwaway_postgres  # noqa: E402
 from onboarding.plans.states import derived_state
 
 #: a Monday, 18:00 UTC: past the send hour in every zone below, and still Monday in all of them
@@ -141,16 +140,8 @@ def _databases(args: argparse.Namespace, tmp: Path):
                 path.unlink()
         yield {"small": f"sqlite:///{tmp / 'small.db'}", "large": f"sqlite:///{large}"}
         return
-    from tests.pg import PostgresServer
-
-    root = Path(tempfile.mkdtemp(prefix="onboarding-bench-pg-"))
-    server = PostgresServer(root / "cluster")
-    server.start()
-    try:
+    with throwaway_postgres("digests-bench-pg-") as server:
         yield {"small": server.create_database("digests_small"), "large": server.create_database("digests")}
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _organisation_run(url: str, plan_count: int, manager_count: int, seed: int, *, deliver: bool) -> dict:

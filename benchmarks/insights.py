@@ -33,7 +33,6 @@ import logging
 import os
 import random
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -47,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script or through benchmarks/run.py
 
-from benchmarks.org import leaf_state, seed_roles, template_rows  # noqa: E402
+from benchmarks.org import leaf_state, seed_roles, template_rows, throwaway_postgres  # noqa: E402
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
 PASSWORD = "benchmark password"
@@ -86,23 +85,11 @@ def main(argv: list[str]) -> int:
 
 
 def _measure_one(backend: str, plan_count: int, runs: int, seed: int) -> int:
+    if backend == "postgresql":
+        with throwaway_postgres("insights-bench-pg-") as server:
+            return _run(backend, server.create_database("insights_bench"), plan_count, runs, seed)
     with tempfile.TemporaryDirectory(prefix="insights-bench-") as tmp:
-        server = None
-        if backend == "postgresql":
-            from tests.pg import PostgresServer
-
-            root = Path(tempfile.mkdtemp(prefix="insights-bench-pg-"))
-            server = PostgresServer(root / "cluster")
-            server.start()
-            url = server.create_database("insights_bench")
-        else:
-            url = f"sqlite:///{Path(tmp) / 'insights.db'}"
-        try:
-            return _run(backend, url, plan_count, runs, seed)
-        finally:
-            if server is not None:
-                server.stop()
-                shutil.rmtree(server.root.parent, ignore_errors=True)
+        return _run(backend, f"sqlite:///{Path(tmp) / 'insights.db'}", plan_count, runs, seed)
 
 
 def _run(backend: str, url: str, plan_count: int, runs: int, seed: int) -> int:

@@ -3,10 +3,30 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def throwaway_postgres(prefix: str) -> Iterator:
+    """A PostgreSQL server of its own for one benchmark run, started as the tests start theirs
+    (tests/pg.py), stopped and removed afterwards; yields the server (`create_database(name)` gives a URL)."""
+    from tests.pg import PostgresServer
+
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    server = PostgresServer(root / "cluster")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def seed_roles() -> list[dict]:

@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script or through benchmarks/run.py
 
-from benchmarks.org import leaf_state, seed_roles, template_rows  # noqa: E402
+from benchmarks.org import leaf_state, seed_roles, template_rows, throwaway_postgres  # noqa: E402
 from onboarding.plans.states import derived_state
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
@@ -63,15 +63,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = _parse(argv)
     if args.database == "postgresql":
-        from tests.pg import PostgresServer
-
-        with tempfile.TemporaryDirectory(prefix="onboarding-bench-pg-") as tmp:
-            server = PostgresServer(Path(tmp) / "cluster")
-            server.start()
-            try:
-                return _run(args, server.create_database("pages"))
-            finally:
-                server.stop()
+        with throwaway_postgres("pages-bench-pg-") as server:
+            return _run(args, server.create_database("pages"))
     if args.db:
         return _run(args, _fresh_sqlite(Path(args.db)))
     with tempfile.TemporaryDirectory() as tmp:
