@@ -35,7 +35,7 @@ ACTIONS = HIRE_ACTIONS | MANAGER_ACTIONS | EVERYONE_ACTIONS | PRIVATE_ACTIONS | 
 _MAX_ID = 2**31 - 1
 
 
-def _signed_in(user: User | None) -> TypeGuard[User]:
+def signed_in(user: User | None) -> TypeGuard[User]:
     """A real, active account (not None, not Flask-Login's anonymous user)."""
     return (user is not None and bool(getattr(user, "is_authenticated", False))
             and getattr(user, "id", None) is not None and bool(user.is_active))
@@ -44,7 +44,7 @@ def _signed_in(user: User | None) -> TypeGuard[User]:
 def visible_plans_stmt(user: User | None) -> Select:
     """A select of the plans this person may read (add filters and ordering to it)."""
     stmt = select(Plan)
-    if not _signed_in(user):
+    if not signed_in(user):
         return stmt.where(false())
     if user.is_admin:
         return stmt
@@ -55,7 +55,7 @@ def can(user: User | None, plan: Plan, action: str) -> bool:
     """May this person do `action` on this plan?"""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    if not _signed_in(user):
+    if not signed_in(user):
         return False
     is_hire = plan.hire_id == user.id
     is_manager = plan.manager_id is not None and plan.manager_id == user.id

@@ -13,7 +13,7 @@ from onboarding.audit.types import EventType
 from onboarding.core.phases import NEEDS_ATTENTION, STATUS_RANK, phase_name, phase_rank
 from onboarding.extensions import db
 from onboarding.people.models import User
-from onboarding.plans.access import visible_plans_stmt
+from onboarding.plans.access import signed_in, visible_plans_stmt
 from onboarding.plans.models import CheckIn, Comment, Plan, PlanItem
 from onboarding.plans.reading import children_map, plan_phase_keys, waivable_leaves
 from onboarding.plans.status import (
@@ -153,7 +153,7 @@ def buddied_plans(user: User) -> list[tuple[int, str]]:
 
     A buddy may read the plans they buddy, so the filter is the buddy column alone: on its index,
     not a walk over every active plan (which the visibility filter's OR led SQLite's planner into)."""
-    if not getattr(user, "is_authenticated", False) or user.id is None:
+    if not signed_in(user):
         return []
     return [(plan_id, name) for plan_id, name in db.session.execute(
         select(Plan.id, User.name).join(User, User.id == Plan.hire_id)

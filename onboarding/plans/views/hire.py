@@ -69,7 +69,8 @@ def _wants_json() -> bool:
 
 def _answer(plan: Plan, item_id: int, *, message: str = "", problem: Problem | None = None, undo: str | None = None):
     """The tick's answer: a redirect back to the item, the page with the problem, or (for plan.js)
-    JSON with the item and the progress bars rendered again, to put in place."""
+    JSON with the item, the rows of the groups above it and the progress bars rendered again, to
+    put in place."""
     if not _wants_json():
         if problem is not None:
             return _render(plan, problem)
@@ -80,15 +81,16 @@ def _answer(plan: Plan, item_id: int, *, message: str = "", problem: Problem | N
     fragments = {}
     if row is not None:
         controls = get_template_attribute("plans/_items.html", "hire_controls")
+        csrf = generate_csrf()
         css = ' class="sent-back"' if row.is_sent_back else ""
-        fragments[f"item-{item_id}"] = f'<li id="item-{item_id}"{css}>{controls(row, problem, undo, generate_csrf())}</li>'
+        fragments[f"item-{item_id}"] = f'<li id="item-{item_id}"{css}>{controls(row, problem, undo, csrf)}</li>'
         # The groups above it: a tick can finish (or reopen) a group, whose badge says so.
         by_id = {i.id: i for i in plan.items}
-        parent_id = by_id[item_id].parent_id if item_id in by_id else None
-        while parent_id is not None and parent_id in by_id:
+        parent_id = by_id[item_id].parent_id
+        while parent_id is not None:
             group = page.row(parent_id)
             if group is not None:
-                fragments[f"row-{parent_id}"] = str(controls(group, None, None, generate_csrf())).strip()
+                fragments[f"row-{parent_id}"] = str(controls(group, None, None, csrf)).strip()
             parent_id = by_id[parent_id].parent_id
     bar = get_template_attribute("macros.html", "progress")
     fragments["plan-progress"] = str(bar(page.ov.progress, "Whole plan", "plan-progress"))
