@@ -21,6 +21,15 @@ def insert_ada(conn: Connection, at: str) -> None:
     conn.execute(text(USER_ROW), {"at": at})
 
 
+def insert_template_version(conn: Connection, at: str) -> None:
+    """Role template 1 with its version 1 (empty content): what every plan row needs, since 0001."""
+    conn.execute(text("INSERT INTO role_templates (id, slug, title, level, latest_number, created_at)"
+                      " VALUES (1, 'r', 'R', '', 1, :at)"), {"at": at})
+    conn.execute(text("INSERT INTO role_template_versions (id, template_id, number, content, content_hash, source,"
+                      " source_format, warnings, change_summary, created_at)"
+                      " VALUES (1, 1, 1, '{}', 'h', 's', 'text', '[]', '', :at)"), {"at": at})
+
+
 def app_at(url: str, revision: str, fill: Callable[[Connection], None]) -> Flask:
     """An app on `url`, its database upgraded to `revision` and filled by `fill` in one transaction."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})

@@ -2,17 +2,13 @@
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, text
 
-from tests.core.migrating import app_at, insert_ada
+from tests.core.migrating import app_at, insert_ada, insert_template_version
 
 
 def _plan_with_wrong_parents(conn) -> None:
     stamp = "2026-01-05 09:00:00"
     insert_ada(conn, stamp)
-    conn.execute(text("INSERT INTO role_templates (id, slug, title, level, latest_number, created_at)"
-                      " VALUES (1, 'r', 'R', '', 1, :at)"), {"at": stamp})
-    conn.execute(text("INSERT INTO role_template_versions (id, template_id, number, content, content_hash, source,"
-                      " source_format, warnings, change_summary, created_at)"
-                      " VALUES (1, 1, 1, '{}', 'h', 's', 'text', '[]', '', :at)"), {"at": stamp})
+    insert_template_version(conn, stamp)
     conn.execute(text("INSERT INTO plans (id, hire_id, template_version_id, start_on, is_active, created_at)"
                       " VALUES (1, 1, 1, '2026-01-05', true, :at)"), {"at": stamp})
     rows = [  # id, parent, state: 10 open over done children, 20 done over signed-off ones, 30 right

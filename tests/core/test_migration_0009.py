@@ -2,7 +2,7 @@
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
-from tests.core.migrating import USER_ROW, app_at, dispose, insert_ada, query_plan
+from tests.core.migrating import USER_ROW, app_at, dispose, insert_ada, insert_template_version, query_plan
 
 BUDDY_PLANS = ("SELECT plans.id FROM plans JOIN users ON users.id = plans.hire_id"
                " WHERE plans.buddy_id = 2 AND plans.is_active = true ORDER BY lower(users.name), plans.id")
@@ -14,11 +14,7 @@ def _plans_with_a_buddy(conn) -> None:
     conn.execute(text(USER_ROW.replace("(1, 'ada@example.com', 'Ada'", "(2, 'bo@example.com', 'Bo'")
                       .replace("'t', 0, 'c'", "'t2', 0, 'c2'")),
                  {"at": stamp})
-    conn.execute(text("INSERT INTO role_templates (id, slug, title, level, latest_number, created_at)"
-                      " VALUES (1, 'r', 'R', '', 1, :at)"), {"at": stamp})
-    conn.execute(text("INSERT INTO role_template_versions (id, template_id, number, content, content_hash, source,"
-                      " source_format, warnings, change_summary, created_at)"
-                      " VALUES (1, 1, 1, '{}', 'h', 's', 'text', '[]', '', :at)"), {"at": stamp})
+    insert_template_version(conn, stamp)
     for plan_id, buddy_id, active in ((1, 2, False), (2, 2, True), (3, None, True)):
         conn.execute(text("INSERT INTO plans (id, hire_id, template_version_id, buddy_id, start_on, is_active,"
                           " created_at, revision) VALUES (:id, 1, 1, :buddy, '2026-01-05', :active, :at, 0)"),

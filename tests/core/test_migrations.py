@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, inspect
 
 from onboarding import create_app
 from onboarding.core.db import Base
-from tests.core.migrating import app_at, insert_ada
+from tests.core.migrating import app_at, insert_ada, insert_template_version
 
 
 def _upgrade_and_compare(url: str):
@@ -49,11 +49,7 @@ def _rows_from_0001(conn) -> None:
 
     stamp = "2026-01-05 09:00:00"
     insert_ada(conn, stamp)
-    conn.execute(text("INSERT INTO role_templates (id, slug, title, level, latest_number, created_at)"
-                      " VALUES (1, 'r', 'R', '', 1, :at)"), {"at": stamp})
-    conn.execute(text("INSERT INTO role_template_versions (id, template_id, number, content, content_hash, source,"
-                      " source_format, warnings, change_summary, created_at)"
-                      " VALUES (1, 1, 1, '{}', 'h', 's', 'text', '[]', '', :at)"), {"at": stamp})
+    insert_template_version(conn, stamp)
     conn.execute(text("INSERT INTO plans (id, hire_id, template_version_id, start_on, is_active, created_at)"
                       " VALUES (1, 1, 1, '2026-01-05', true, :at)"), {"at": stamp})
     conn.execute(text("INSERT INTO events (id, plan_id, kind, created_at) VALUES (1, 1, 'item.done', :at),"
