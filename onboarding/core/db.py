@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import cast
 
-from sqlalchemy import DateTime, MetaData, Table, event
+from sqlalchemy import ARRAY, DateTime, Integer, MetaData, Table, any_, bindparam, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -119,3 +119,11 @@ def bulk_insert(session, table: Table, rows: list[dict], returning: list[str], *
            + (f" ON CONFLICT ({', '.join(conflict_columns)}) DO NOTHING" if conflict_columns else "")
            + f" RETURNING {', '.join(returning)}")
     return [tuple(row) for row in session.connection().exec_driver_sql(sql, tuple(v for _, v in arrays))]
+
+
+def one_of(column, name: str, postgresql: bool):
+    """`column IN (ids)`, the ids bound as `name`: on PostgreSQL `= ANY(array)`, one parameter (psycopg
+    re-parses a statement with hundreds of placeholders on every run), elsewhere an expanding IN list."""
+    if postgresql:
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))

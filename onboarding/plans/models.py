@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -69,6 +70,10 @@ class PlanItem(Base):
         # digest batch reads only the open (or done) items of its plans, from the index alone on
         # SQLite. Migration 0006.
         Index("ix_plan_items_plan_id_state", "plan_id", "state", "phase_key", "due_on"),
+        # A plan's sub-items (only those): a digest batch reads its plans' parents from it once to
+        # tell their leaves. Migration 0010.
+        Index("ix_plan_items_sub_items", "plan_id", "parent_id",
+              postgresql_where=text("parent_id IS NOT NULL"), sqlite_where=text("parent_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

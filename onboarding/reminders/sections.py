@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 
-from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, case, func, or_, select, union
+from sqlalchemy import Select, bindparam, case, func, or_, select, union
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
 
+from onboarding.core.db import one_of
 from onboarding.core.phases import CLOSED_STATES, DONE_STATES, NEEDS_ATTENTION
 from onboarding.extensions import db
 from onboarding.outbox.models import OutboxMessage
@@ -50,23 +51,15 @@ class _BatchStatements:
     waiting: Select
 
 
-def _one_of(column, name: str, postgresql: bool):
-    """`column IN (ids)`: on PostgreSQL `= ANY(array)`, one parameter (psycopg re-parses a statement
-    with hundreds of placeholders on every run), elsewhere an expanding IN list."""
-    if postgresql:
-        return column == any_(bindparam(name, type_=ARRAY(Integer)))
-    return column.in_(bindparam(name, expanding=True))
-
-
 @cache
 def _batch_statements(postgresql: bool) -> _BatchStatements:
     soon: BindParameter[date] = bindparam("soon")
 
     def people(column):
-        return _one_of(column, "people", postgresql)
+        return one_of(column, "people", postgresql)
 
     def plan_ids(column):
-        return _one_of(column, "plans", postgresql)
+        return one_of(column, "plans", postgresql)
 
     hire, manager, parent = aliased(User), aliased(User), aliased(PlanItem)
     # As a hire UNION as a manager, so each half is an index search; an OR of the two made SQLite
@@ -75,7 +68,16 @@ def _batch_statements(postgresql: bool) -> _BatchStatements:
         select(Plan.id).where(Plan.is_active.is_(True), people(Plan.hire_id)),
         select(Plan.id).where(Plan.is_active.is_(True), people(Plan.manager_id)),
     ).scalar_subquery()
-    leaf = leaf_items_condition()
+    if postgresql:
+        # Leaves: not among the batch's parents, one set the server hashes once (read from the
+        # sub-items index, migration 0010). Correlated per item, as leaf_items_condition is,
+        # PostgreSQL probed the parent index once for each of a batch's ten thousand items.
+        child = aliased(PlanItem)
+        leaf = PlanItem.id.not_in(
+            select(child.parent_id).where(plan_ids(child.plan_id), child.parent_id.is_not(None)).scalar_subquery())
+    else:
+        # SQLite probes the parent index in-process: as cheap as the set, without building it
+        leaf = leaf_items_condition()
     return _BatchStatements(
         plans=select(Plan.id, Plan.hire_id, Plan.manager_id, hire.name, manager.name)
         .join(hire, hire.id == Plan.hire_id)
@@ -109,7 +111,8 @@ def fill_person_sections(contents: list[DigestContent]) -> None:
     """Hire and manager sections for a batch of people: five queries, whatever the number of plans.
 
     The rows are read through the session's connection (plain rows, no ORM loading: a batch
-    reads tens of thousands of them), in the session's transaction.
+    reads tens of thousands of them), in the session's transaction, each result fetched whole
+    (`.all()`: iterating a result fetches one row per driver call, a quarter of a batch's reading).
     """
     by_person = {c.recipient.id: c for c in contents}
     statements = _batch_statements(db.session.get_bind().dialect.name == "postgresql")
@@ -125,15 +128,15 @@ def fill_person_sections(contents: list[DigestContent]) -> None:
     params = {"plans": [plan_id for plan_id, *_ in plans]}
 
     phases: dict[int, list[tuple]] = defaultdict(list)
-    for plan_id, key, due_on, total, done, closed, waiting in connection.execute(statements.phases, params):
+    for plan_id, key, due_on, total, done, closed, waiting in connection.execute(statements.phases, params).all():
         phases[plan_id].append((key, due_on, total, done or 0, closed or 0, waiting or 0))
-    recorded = {(plan_id, key) for plan_id, key in connection.execute(statements.recorded, params)}
+    recorded = {(plan_id, key) for plan_id, key in connection.execute(statements.recorded, params).all()}
 
     latest_today = max(c.today for c in contents)
     hire_items: dict[int, list[tuple]] = defaultdict(list)
     if as_hire:
         found = connection.execute(statements.hire_items, {"plans": list(as_hire),
-                                                           "soon": latest_today + timedelta(days=DUE_SOON_DAYS)})
+                                                           "soon": latest_today + timedelta(days=DUE_SOON_DAYS)}).all()
         for plan_id, text, parent_text, due_on, comment, position in found:
             hire_items[as_hire[plan_id]].append((due_on, position, text, parent_text or "", comment or ""))
         for items in hire_items.values():
@@ -141,7 +144,7 @@ def fill_person_sections(contents: list[DigestContent]) -> None:
     if as_manager:
         waiting_rows = [(*as_manager[plan_id], plan_id, position, text, parent_text, due_on)
                         for plan_id, text, parent_text, due_on, position
-                        in connection.execute(statements.waiting, {"plans": list(as_manager)})]
+                        in connection.execute(statements.waiting, {"plans": list(as_manager)}).all()]
         waiting_rows.sort(key=lambda row: row[:4])  # manager, hire's name, plan, position
         for manager_id, hire_name, _, _, text, parent_text, due_on in waiting_rows:
             by_person[manager_id].waiting.append(ItemLine(text, parent_text or "", due_on, hire_name=hire_name))
