@@ -5,11 +5,12 @@ date for daily, ISO week for weekly, counted from Monday's send hour) has no dig
 "Passed, and not yet claimed" rather than "equal to now" is what makes downtime and DST harmless.
 
 People are read in batches (keyset on id), and each batch costs a fixed number of queries whatever
-the number of plans: candidates, claimed periods, the batch's plans, their phases, recorded
-check-ins, the hires' open items, the managers' items waiting for sign-off, then one INSERT of the
-messages per channel (and kind, when admins are in the batch) and one of the claims carrying their
-messages' ids. The
-organisation-wide admin sections are read once per run (per distinct local date of the admins).
+the number of plans: candidates, (on PostgreSQL) one SET LOCAL that keeps the batch's reads from
+starting parallel workers, claimed periods, the batch's plans, their phases, recorded check-ins,
+the hires' open items, the managers' items waiting for sign-off, then one INSERT of the messages
+per channel (and kind, when admins are in the batch) and one of the claims carrying their
+messages' ids. The organisation-wide admin sections are read once per run (per distinct local
+date of the admins). Each batch runs with the cycle collector held back (core.memory).
 
 Nothing to say, no email; the period is still claimed (a digest row without a message), so a
 person with nothing to say is not rebuilt every 15 minutes, and something that turns up later
@@ -21,10 +22,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select, text
 
-from onboarding.core.db import bulk_insert, table_of
+from onboarding.core.db import bulk_insert, one_of, table_of
+from onboarding.core.memory import without_cycle_collection
 from onboarding.extensions import db
 from onboarding.outbox.models import OutboxMessage
 from onboarding.people.models import User
@@ -76,13 +79,20 @@ def build_digests(
 
     composer = DigestComposer(now)
     run = _Run(now=now, composer=composer, dry_run=dry_run, on_message=on_message)
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
     after_id = 0
     while True:
         rows = db.session.execute(_candidates(after_id, batch_size)).all()
         if not rows:
             break
         after_id = rows[-1].id
-        run.batch([Recipient(*row) for row in rows])
+        if postgresql:
+            # A batch's reads are index searches of a few milliseconds: starting parallel workers
+            # for them (as the planner did for the items) cost more than it saved, on a server
+            # whose other cores serve the pages meanwhile.
+            db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        with without_cycle_collection():
+            run.batch([Recipient(*row) for row in rows])
         if not dry_run:
             db.session.commit()
     if not dry_run:
@@ -102,6 +112,13 @@ def _candidates(after_id: int, limit: int):
         .order_by(User.id)
         .limit(limit)
     )
+
+
+@cache
+def _claimed_statement(postgresql: bool) -> Select:
+    """The claims already made among a batch's people and periods (built once per process)."""
+    return select(Digest.user_id, Digest.kind, Digest.period).where(
+        one_of(Digest.user_id, "people", postgresql), Digest.period.in_(bindparam("periods", expanding=True)))
 
 
 def _prune_empty_claims(now: datetime) -> None:
@@ -138,10 +155,9 @@ class _Run:
                     wanted.append(DigestContent(person, ADMIN, period, local.date()))
         if not wanted:
             return
-        claimed = set(db.session.execute(
-            select(Digest.user_id, Digest.kind, Digest.period).where(
-                Digest.user_id.in_({c.recipient.id for c in wanted}), Digest.period.in_({c.period for c in wanted}))
-        ))
+        postgresql = db.session.get_bind().dialect.name == "postgresql"
+        claimed = set(db.session.connection().execute(_claimed_statement(postgresql), {
+            "people": list({c.recipient.id for c in wanted}), "periods": list({c.period for c in wanted})}))
         due = [c for c in wanted if (c.recipient.id, c.kind, c.period) not in claimed]
         if not due:
             return
@@ -215,3 +231,4 @@ def _claim_and_queue(due: list[DigestContent], composed: dict, now: datetime) ->
         db.session.execute(delete(outbox).where(outbox.c.id.in_(lost)))
     sent = sum(1 for key in queued if key in inserted)
     return sent, len(inserted) - sent
+
