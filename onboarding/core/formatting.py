@@ -8,13 +8,16 @@ checked by core.checks.parse_date; see core.forms.IsoDateField).
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from functools import lru_cache
 
 _MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec"
 _DAYS = "MonTueWedThuFriSatSun"
 
 
+@lru_cache(maxsize=4096)
 def nice_date(value: date | None, *, weekday: bool = False) -> str:
-    """2026-03-02 -> "2 Mar 2026" (or "Mon 2 Mar 2026"); None -> ""."""
+    """2026-03-02 -> "2 Mar 2026" (or "Mon 2 Mar 2026"); None -> "". Remembered: a round of
+    digests writes the same few hundred dates tens of thousands of times."""
     if value is None:
         return ""
     text = f"{value.day} {_MONTHS[3 * value.month - 3:3 * value.month]} {value.year}"

@@ -146,9 +146,10 @@ def summary_parts(c: DigestContent) -> list[str]:
     return parts
 
 
-def subject_for(c: DigestContent) -> str:
+def subject_for(c: DigestContent, summary: str | None = None) -> str:
+    """The subject: the summary line (`summary`, when the caller has it already) after a prefix."""
     prefix = "Onboarding weekly report" if c.kind == ADMIN else "Onboarding"
-    return f"{prefix}: {', '.join(summary_parts(c))}"[:300]
+    return f"{prefix}: {', '.join(summary_parts(c)) if summary is None else summary}"[:300]
 
 
 def layout(c: DigestContent, urls: dict[str, str]) -> list[Group]:
@@ -232,14 +233,16 @@ class DigestComposer:
             "outbox": links.url("outbox.index"),
         }
 
-    def compose(self, c: DigestContent) -> dict:
+    def compose(self, c: DigestContent, summary: str | None = None, groups: list[Group] | None = None) -> dict:
+        """The digest as an email; `summary` and `groups` when the caller has laid it out already."""
         r = c.recipient
         token = self.tokens.make(r.id, r.unsubscribe_version, self.now)
         unsubscribe_url = f"{self.unsubscribe_prefix}{token}{self.unsubscribe_suffix}"
         names = r.name.split()
+        summary = ", ".join(summary_parts(c)) if summary is None else summary
         context = {
-            "summary": ", ".join(summary_parts(c)),
-            "groups": layout(c, self.urls),
+            "summary": summary,
+            "groups": layout(c, self.urls) if groups is None else groups,
             "first_name": names[0] if names else r.name,
             "cadence": "weekly" if c.kind == ADMIN else r.cadence,
             "preferences_url": self.urls["preferences"],
@@ -257,7 +260,7 @@ class DigestComposer:
             "user_id": r.id,
             "channel": "email",
             "to_addr": r.email,
-            "subject": subject_for(c),
+            "subject": subject_for(c, summary),
             "text_body": self.render(self.text_template, context),
             "html_body": self.render(self.html_template, context),
             "headers": headers,
@@ -271,10 +274,10 @@ class DigestComposer:
     def compose_all(self, c: DigestContent) -> list[dict]:
         """The digest's message on each channel the person chose: the same content, laid out for each."""
         channels = chosen_channels(c.recipient)
-        email = self.compose(c)
+        summary, groups = ", ".join(summary_parts(c)), layout(c, self.urls)
+        email = self.compose(c, summary, groups)
         messages = [email] if "email" in channels else []
         if "slack" in channels or "teams" in channels:
-            summary, groups = ", ".join(summary_parts(c)), layout(c, self.urls)
             chat = {**email, "html_body": "", "headers": {}}
             if "slack" in channels:
                 messages.append({**chat, "channel": "slack", "payload": {
