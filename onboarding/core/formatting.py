@@ -35,6 +35,17 @@ def nice_datetime(value: datetime | None) -> str:
     return f"{nice_date(value.date())}, {value:%H:%M} UTC"
 
 
+#: what ends a sentence already, so that no full stop follows it
+_SENTENCE_ENDS = (".", "!", "?", "…")
+
+
+def sentence(text: str) -> str:
+    """`text` with a full stop at its end, unless it ends a sentence already, inside closing quotes
+    too: 'Ticked “Read the guide.”', not 'Ticked “Read the guide.”.'; 'Ticked “The help desk”.'"""
+    text = text.rstrip()
+    return text if text.rstrip("”’\"')").endswith(_SENTENCE_ENDS) else text + "."
+
+
 def plural(n: int, word: str, words: str | None = None) -> str:
     """plural(1, "item") -> "1 item"; plural(3, "item") -> "3 items"."""
     return f"{n} {word if n == 1 else (words or word + 's')}"

@@ -51,10 +51,10 @@ def tick(page, text: str, *, javascript: bool, note: str | None = None) -> None:
         form.get_by_label("Note", exact=True).fill(note)
     box.check()  # with JavaScript, plan.js posts the form (the note with it) and puts the answer in place
     if javascript:
-        expect(page.locator("#tick-live")).to_contain_text(f"Ticked “{text}”.")
+        expect(page.locator("#tick-live")).to_contain_text(f"Ticked “{text}”")
     else:
         form.get_by_role("button", name="Save", exact=True).click()
-        expect(page.get_by_role("status")).to_contain_text(f"Ticked “{text}”.")
+        expect(page.get_by_role("status")).to_contain_text(f"Ticked “{text}”")
     expect(page.get_by_role("checkbox", name=text, exact=True)).to_be_checked()
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from onboarding.core.formatting import nice_date, nice_datetime, plural
+from onboarding.core.formatting import nice_date, nice_datetime, plural, sentence
 from tests.conftest import FIXTURES, NOW, TODAY
 from tests.plans.views.conftest import client_as, fixed_clock, org  # noqa: F401 -- fixtures used here
 
@@ -39,6 +39,19 @@ def test_the_formats():
     assert nice_datetime(datetime(2026, 8, 28, 7, 5, tzinfo=timezone.utc)) == "28 Aug 2026, 07:05 UTC"
     assert nice_datetime(None) == nice_date(None) == ""
     assert (plural(1, "item"), plural(2, "item"), plural(0, "person", "people")) == ("1 item", "2 items", "0 people")
+
+
+@pytest.mark.parametrize(("text", "written"), [
+    ("Ticked “The help desk”", "Ticked “The help desk”."),
+    ("Ticked “Meet the reviewer.”", "Ticked “Meet the reviewer.”"),
+    ("Ticked “Ready?”", "Ticked “Ready?”"),
+    ("Waived “Ship it!” ", "Waived “Ship it!”"),
+    ("Saved “Read ‘the guide.’”", "Saved “Read ‘the guide.’”"),
+    ("Signed off 3 items under “Learn the tools:”", "Signed off 3 items under “Learn the tools:”."),
+    ("Done", "Done."),
+])
+def test_a_message_ends_with_one_full_stop(text, written):
+    assert sentence(text) == written
 
 
 @pytest.mark.parametrize("path", ["/admin/plans", "/admin/plans/{plan}", "/plans/{plan}/history", "/admin/people/{hire}",

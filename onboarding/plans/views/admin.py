@@ -12,7 +12,7 @@ from onboarding.admin.blueprint import bp
 from onboarding.core import clock
 from onboarding.core.csv_files import csv_response
 from onboarding.core.errors import ServiceError
-from onboarding.core.formatting import nice_date, plural
+from onboarding.core.formatting import nice_date, plural, sentence
 from onboarding.core.forms import choices
 from onboarding.core.phases import phase_name
 from onboarding.core.web import (
@@ -300,7 +300,7 @@ def item_waive(item_id: int):
     if group:
         return _done(item.plan_id, f"Waived “{item.text}” and its {plural(count or 0, 'sub-item')}; "
                                    "the reason is kept once, on the group.", f"item-{item.id}")
-    return _done(item.plan_id, f"Waived “{item.text}”.", f"item-{item.id}")
+    return _done(item.plan_id, sentence(f"Waived “{item.text}”"), f"item-{item.id}")
 
 
 def _newer_versions(plan: Plan) -> list[RoleTemplateVersion]:

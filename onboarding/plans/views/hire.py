@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from onboarding.core import clock
-from onboarding.core.formatting import nice_date
+from onboarding.core.formatting import nice_date, sentence
 from onboarding.core.phases import phase_name
 from onboarding.core.web import CONFLICT_TEXT, Problem, form_errors, run_action
 from onboarding.extensions import db
@@ -139,11 +139,11 @@ def tick(item_id: int):
         _, problem = run_action(lambda: complete_item(item, user, note=values["note"], evidence_url=values["evidence_url"],
                                                       now=now, expected_version=expected),
                                 item_id=item.id, values=values)
-        message, undo = f"Ticked “{text}”.", "open"
+        message, undo = sentence(f"Ticked “{text}”"), "open"
     elif not wants_done and item.state == "done":
         _, problem = run_action(lambda: reopen_item(item, user, now=now, expected_version=expected),
                                 item_id=item.id, values=values)
-        message, undo = f"Unticked “{text}”.", "done"
+        message, undo = sentence(f"Unticked “{text}”"), "done"
     elif expected != item.version:
         problem = Problem(CONFLICT_TEXT, status=409, item_id=item.id, values=values)
     else:
@@ -152,7 +152,7 @@ def tick(item_id: int):
                                                         expected_version=expected),
                                       item_id=item.id, values=values)
         if changed:
-            message = f"Saved the note and evidence link of “{text}”."
+            message = sentence(f"Saved the note and evidence link of “{text}”")
         else:
             message = f"Nothing to change: “{text}” is already {'done' if wants_done else 'not done'}."
     if problem is not None:

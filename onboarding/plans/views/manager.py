@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from onboarding.core import clock
 from onboarding.core.csv_files import csv_response
+from onboarding.core.formatting import sentence
 from onboarding.core.forms import ConfirmForm
 from onboarding.core.phases import PHASE_ORDER, phase_label, phase_name
 from onboarding.core.security import role_required
@@ -133,7 +134,8 @@ def sign_off(item_id: int):
                                 item_id=item.id)
     if problem is not None:
         return _render(item.plan, problem)
-    flash(f"Signed off “{item.text}”." if count == 1 else f"Signed off {count} items under “{item.text}”.", "success")
+    flash(sentence(f"Signed off “{item.text}”" if count == 1 else f"Signed off {count} items under “{item.text}”"),
+          "success")
     return _back(item.plan_id, f"item-{item.id}")
 
 

@@ -99,7 +99,7 @@ def test_tick_with_a_note_and_an_evidence_link(org, client_as):
     assert (item.state, item.note, item.evidence_url, item.done_by_id) == (
         "done", "Reviewed by Sam.", "https://wiki.example.com/tickets", org.hire_a.id)
     page = html(client.get("/plan"))
-    assert f"Ticked “{LEAF}”." in page
+    assert f"Ticked “{LEAF}”" in page and f"“{LEAF}”." not in page  # no second full stop
     assert re.search(rf'id="done-{item.id}" name="done" value="y" checked', page)
     assert '<a href="https://wiki.example.com/tickets" rel="noopener noreferrer nofollow">' in page
 
