@@ -13,7 +13,8 @@ times `build_digests` and `deliver_outbox` to a local aiosmtpd server (in its ow
 does not share this one's interpreter), and prints one JSON line:
 
     plans, messages, build_seconds, delivered_per_second, peak_memory_mb (this process's maximum
-    resident set, setup included), queries_per_batch (SQL statements of the costliest batch of
+    resident set, setup included), build_peak_mb (the most Python held at once during a dry run of
+    the build, traced with tracemalloc: flat in the number of plans), queries_per_batch (SQL statements of the costliest batch of
     people), queries_per_batch_small (the same for a small organisation of --small-plans plans),
     plus people, items, batches and deliver_seconds;
     dry_run_seconds (the same build writing nothing), floor_seconds (the cheapest SQL that reads
@@ -39,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -119,6 +121,7 @@ def main(argv: list[str]) -> int:
         "messages": large["messages"],
         "delivered_per_second": round(large["messages"] / large["deliver_seconds"], 1),
         "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "build_peak_mb": round(large["build_peak_mb"], 1),
         "queries_per_batch": large["queries_per_batch"],
         "queries_per_batch_small": small["queries_per_batch"],
         "people": large["people"],
@@ -174,6 +177,13 @@ def _organisation_run(url: str, plan_count: int, manager_count: int, seed: int, 
         result["dry_run_seconds"] = time.perf_counter() - started
         db.session.rollback()
         floor_runs.append(_floor_seconds())
+        # The build's own memory: the peak of what Python allocated during a dry run (traced, so
+        # slower: not timed). It should stay that of a batch, whatever the number of plans.
+        tracemalloc.start()
+        build_digests(NOW, dry_run=True)
+        result["build_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        db.session.rollback()
 
         # SQL statements per batch: a batch ends with the commit build_digests makes after it.
         batches: list[int] = []
