@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
+from sqlalchemy import BindParameter, Select, bindparam, select
+
+from onboarding.core.db import table_of
 from onboarding.core.formatting import nice_date
 from onboarding.core.phases import CHECKIN_LABELS, ItemState, RampStatus
-from onboarding.plans.models import PlanItem
-from onboarding.plans.queries import PhaseView, PlanOverview
+from onboarding.extensions import db
+from onboarding.people.models import User
+from onboarding.plans.models import CheckIn, Plan, PlanItem
+from onboarding.plans.queries import PhaseView, PlanOverview, overview_of
 from onboarding.plans.status import PhaseProgress
+from onboarding.roles.models import RoleTemplateVersion
 
 PRESTART, RUNNING, FINISHED = "prestart", "running", "finished"
 
@@ -111,6 +118,19 @@ class HirePage:
         return self.ov.plan
 
     @property
+    def hire(self):
+        """The hire, manager and buddy as the page shows them (id, name, email), or None."""
+        return self.ov.people.get(self.plan.hire_id)
+
+    @property
+    def manager(self):
+        return self.ov.people.get(self.plan.manager_id)
+
+    @property
+    def buddy(self):
+        return self.ov.people.get(self.plan.buddy_id)
+
+    @property
     def can_tick(self) -> bool:
         return self.stage == RUNNING
 
@@ -141,6 +161,39 @@ def count_text(p: PhaseProgress) -> str:
     if p.waived:
         text += f", {p.waived} waived"
     return text
+
+
+@cache
+def _hire_statements() -> tuple[Select, Select, Select, Select]:
+    """The four reads of the hire's page, built once: plain Core selects of the columns the page
+    shows (built per request, and read into ORM objects, they cost more than running them)."""
+    users, items, versions, check_ins = (table_of(m) for m in (User, PlanItem, RoleTemplateVersion, CheckIn))
+    plan_id: BindParameter[int] = bindparam("plan_id")
+    return (
+        select(users.c.id, users.c.name, users.c.email)
+        .where(users.c.id.in_([bindparam("hire_id"), bindparam("manager_id"), bindparam("buddy_id")])),
+        select(items.c.id, items.c.parent_id, items.c.position, items.c.phase_key, items.c.text, items.c.due_on,
+               items.c.state, items.c.note, items.c.evidence_url, items.c.review_comment, items.c.waived_reason,
+               items.c.version, items.c.signed_off_at)
+        .where(items.c.plan_id == plan_id).order_by(items.c.position),
+        select(versions.c.content).where(versions.c.id == bindparam("version_id")),
+        select(check_ins.c.phase_key, check_ins.c.status, check_ins.c.notes, check_ins.c.self_assessment,
+               check_ins.c.recorded_at).where(check_ins.c.plan_id == plan_id),
+    )
+
+
+def hire_overview(plan: Plan, today: date) -> PlanOverview:
+    """plan_overview for the hire's own page, read as plain rows (people, items, template content,
+    check-ins): the page only reads them, and rows cost a fraction of ORM objects. The hire,
+    manager and buddy are in `people` (id, name, email), not behind plan.hire and the like."""
+    people_stmt, items_stmt, content_stmt, check_ins_stmt = _hire_statements()
+    execute = db.session.execute  # on the session: it flushes first, so a page rendered after a change sees it
+    people = {row.id: row for row in execute(people_stmt, {
+        "hire_id": plan.hire_id, "manager_id": plan.manager_id, "buddy_id": plan.buddy_id})}
+    items = list(execute(items_stmt, {"plan_id": plan.id}))
+    content = execute(content_stmt, {"version_id": plan.template_version_id}).scalar() or {}
+    check_ins = {row.phase_key: row for row in execute(check_ins_stmt, {"plan_id": plan.id})}
+    return overview_of(plan, today, people=people, items=items, content=content, check_ins=check_ins)
 
 
 def _badge(item: PlanItem, is_leaf: bool, today: date) -> tuple[str, str] | None:
@@ -199,11 +252,11 @@ def hire_page(ov: PlanOverview, tick_url: str) -> HirePage:
         stage = FINISHED
     else:
         stage = RUNNING
-    by_id = {i.id: i for i in plan.items}
+    by_id = {i.id: i for i in ov.items}
     above: list[ItemRow] = []
     above_ids: set[int] = set()
     if stage == RUNNING:
-        leaves = [i for i in plan.items if not ov.kids.get(i.id) and i.state == ItemState.OPEN]
+        leaves = [i for i in ov.items if not ov.kids.get(i.id) and i.state == ItemState.OPEN]
         wanted = [i for i in leaves if i.review_comment or (i.due_on is not None and i.due_on < today)]
         wanted.sort(key=lambda i: (not i.review_comment, i.due_on or date.max, i.position))
         above_ids = {i.id for i in wanted}
@@ -243,6 +296,6 @@ def hire_page(ov: PlanOverview, tick_url: str) -> HirePage:
         for phase in ov.phases if phase.is_checked_in and phase.check_in is not None
     ]
     if stage == FINISHED:
-        ends = [d.date() for i in plan.items for d in (i.signed_off_at,) if d is not None]
+        ends = [d.date() for i in ov.items for d in (i.signed_off_at,) if d is not None]
         page.finished_on = plan.finished_at.date() if plan.finished_at else (max(ends) if ends else None)
     return page
