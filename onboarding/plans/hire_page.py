@@ -37,6 +37,8 @@ class ItemRow:
     is_leaf: bool
     due_on: date | None
     due_text: str
+    #: the due date for a <time datetime>: ISO, or empty
+    due_iso: str
     #: (label, css class) of the state badge, or None
     badge: tuple[str, str] | None
     note: str
@@ -223,6 +225,7 @@ def _rows(ov: PlanOverview, roots: list[PlanItem], stage: str, above_ids: set[in
         rows.append(ItemRow(
             id=item.id, text=item.text, version=item.version, state=item.state, depth=depth, is_leaf=leaf,
             due_on=item.due_on, due_text=nice_date(item.due_on) if item.due_on else "no due date",
+            due_iso=item.due_on.isoformat() if item.due_on else "",
             badge=_badge(item, leaf, today), note=item.note or "", evidence_url=item.evidence_url or "",
             review_comment=item.review_comment or "", waived_reason=item.waived_reason or "",
             is_tickable=stage == RUNNING and leaf and item.state in (ItemState.OPEN, ItemState.DONE),

@@ -88,17 +88,16 @@ def _answer(plan: Plan, item_id: int, *, message: str = "", problem: Problem | N
     row = page.row(item_id)
     fragments = {}
     if row is not None:
-        controls = get_template_attribute("plans/_items.html", "hire_controls")
+        items = get_template_attribute("plans/_items.html", "hire_items")
         csrf = generate_csrf()
-        css = ' class="sent-back"' if row.is_sent_back else ""
-        fragments[f"item-{item_id}"] = f'<li id="item-{item_id}"{css}>{controls(row, problem, undo, csrf)}</li>'
+        fragments[f"item-{item_id}"] = str(items([row], problem, undo, csrf, "list")).strip()
         # The groups above it: a tick can finish (or reopen) a group, whose badge says so.
         by_id = {i.id: i for i in page.ov.items}
         parent_id = by_id[item_id].parent_id
         while parent_id is not None:
             group = page.row(parent_id)
             if group is not None:
-                fragments[f"row-{parent_id}"] = str(controls(group, None, None, csrf)).strip()
+                fragments[f"row-{parent_id}"] = str(items([group], None, None, csrf)).strip()
             parent_id = by_id[parent_id].parent_id
     bar = get_template_attribute("macros.html", "progress")
     fragments["plan-progress"] = str(bar(page.ov.progress, "Whole plan", "plan-progress"))
