@@ -85,5 +85,10 @@ def phase_due(version: RoleTemplateVersion, phase_key: str) -> dict | None:
 
 def dated_phases(version: RoleTemplateVersion) -> list[dict]:
     """The template's phases that become checklist items, in phase order (long-term is guidance)."""
-    phases = [p for p in version.phases if p.get("due")]
+    return dated_phases_of(version.content)
+
+
+def dated_phases_of(content: dict) -> list[dict]:
+    """The same, from a version's content alone (a page that read the content without the version)."""
+    phases = [p for p in content.get("phases", []) if p.get("due")]
     return sorted(phases, key=lambda p: phase_rank(p.get("key", "")))

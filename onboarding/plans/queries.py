@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.orm import aliased
 
 from onboarding.audit.models import Event
 from onboarding.audit.types import EventType
+from onboarding.core.db import table_of
 from onboarding.core.phases import NEEDS_ATTENTION, STATUS_RANK, phase_name, phase_rank
 from onboarding.extensions import db
 from onboarding.people.models import User
 from onboarding.plans.access import signed_in, visible_plans_stmt
 from onboarding.plans.models import CheckIn, Comment, Plan, PlanItem
-from onboarding.plans.reading import children_map, plan_phase_keys, waivable_leaves
+from onboarding.plans.reading import children_map, phase_keys, waivable_leaves
 from onboarding.plans.status import (
     STATUSES,
     PhaseProgress,
@@ -69,6 +72,8 @@ class PlanOverview:
     waiting: list[PlanItem]
     #: comments about each item (item id -> oldest first), for pages that show them beside the item
     item_comments: dict[int, list[CommentEntry]] = field(default_factory=dict)
+    #: every item of the plan, in position order
+    items: list[PlanItem] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -115,15 +120,22 @@ def plan_overview(plan: Plan, today: date, *, with_check_ins: bool = True) -> Pl
     # so plan.hire / plan.manager / plan.buddy in the templates do not each load again.
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
     items = plan.items
-    kids = children_map(items)
     content = plan.template_version.content or {}
-    template_phases = {p.get("key"): p for p in content.get("phases") or []}
-    progress = progress_of_items(plan, items, kids, today)  # the items are loaded: no query
     check_ins = {c.phase_key: c for c in db.session.scalars(select(CheckIn).where(CheckIn.plan_id == plan.id))} \
         if with_check_ins else {}
+    return overview_of(plan, today, people=people, items=items, content=content, check_ins=check_ins)
 
+
+def overview_of(plan: Plan, today: date, *, people: dict, items: list[Any], content: dict,
+                check_ins: dict) -> PlanOverview:
+    """The overview of a plan from what was read of it (no query): its people by id, its items in
+    position order, its template version's content and its check-ins by phase key. The items and
+    check-ins may be ORM objects or rows with the same names (the hire's page reads rows)."""
+    kids = children_map(items)
+    template_phases = {p.get("key"): p for p in content.get("phases") or []}
+    progress = progress_of_items(plan, items, kids, today)  # the items are loaded: no query
     phases = []
-    for key in plan_phase_keys(plan):
+    for key in phase_keys(content, items):
         template_phase = template_phases.get(key) or {}
         phase_items = [i for i in items if i.phase_key == key]
         due_dates = [i.due_on for i in phase_items if i.due_on is not None]
@@ -145,6 +157,7 @@ def plan_overview(plan: Plan, today: date, *, with_check_ins: bool = True) -> Pl
         progress=progress, due_next=due_next[:DUE_NEXT_COUNT],
         sent_back=[i for i in open_leaves if i.review_comment],
         waiting=[i for i in leaves if i.state == "done"],
+        items=items,
     )
 
 
@@ -155,10 +168,17 @@ def buddied_plans(user: User) -> list[tuple[int, str]]:
     not a walk over every active plan (which the visibility filter's OR led SQLite's planner into)."""
     if not signed_in(user):
         return []
-    return [(plan_id, name) for plan_id, name in db.session.execute(
-        select(Plan.id, User.name).join(User, User.id == Plan.hire_id)
-        .where(Plan.buddy_id == user.id, Plan.is_active.is_(True))
-        .order_by(func.lower(User.name), Plan.id))]
+    return [(plan_id, name) for plan_id, name in db.session.execute(_buddied_plans_stmt(), {"buddy_id": user.id})]
+
+
+@cache
+def _buddied_plans_stmt() -> Select:
+    """Built once, of Core columns: every "My plan" page runs it, and building it (or reading it
+    through the ORM) cost more than running it."""
+    plans, users = table_of(Plan), table_of(User)
+    return (select(plans.c.id, users.c.name).join(users, users.c.id == plans.c.hire_id)
+            .where(plans.c.buddy_id == bindparam("buddy_id"), plans.c.is_active.is_(True))
+            .order_by(func.lower(users.c.name), plans.c.id))
 
 
 @dataclass

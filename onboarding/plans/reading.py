@@ -12,7 +12,7 @@ from onboarding.core.phases import phase_rank
 from onboarding.extensions import db
 from onboarding.people.operations import get_user_by_email
 from onboarding.plans.due_dates import (
-    dated_phases,
+    dated_phases_of,
     due_offsets,
     load_calendar,
     phase_due,
@@ -50,7 +50,12 @@ def waivable_leaves(item_id: int, kids: dict[int | None, list[PlanItem]]) -> lis
 
 def plan_phase_keys(plan: Plan) -> list[str]:
     """The plan's dated phases in order: the template's, plus any that still hold items."""
-    keys = {p["key"] for p in dated_phases(plan.template_version)} | {i.phase_key for i in plan.items}
+    return phase_keys(plan.template_version.content, plan.items)
+
+
+def phase_keys(content: dict, items: Iterable[PlanItem]) -> list[str]:
+    """The same from the template version's content and the plan's items, however they were read."""
+    keys = {p["key"] for p in dated_phases_of(content)} | {i.phase_key for i in items}
     return sorted(keys, key=phase_rank)
 
 

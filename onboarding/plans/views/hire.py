@@ -2,22 +2,24 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 
 from flask import Blueprint, flash, get_template_attribute, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import Select, bindparam, select
 
 from onboarding.core import clock
 from onboarding.core.formatting import nice_date, sentence
 from onboarding.core.phases import phase_name
 from onboarding.core.web import CONFLICT_TEXT, Problem, form_errors, run_action
 from onboarding.extensions import db
-from onboarding.plans.access import get_item_or_404, get_plan_or_404, visible_plans_stmt
+from onboarding.plans.access import get_item_or_404, get_plan_or_404, signed_in
 from onboarding.plans.check_ins import record_self_assessment
 from onboarding.plans.forms import SelfAssessmentForm, TickForm
-from onboarding.plans.hire_page import HirePage, hire_page
+from onboarding.plans.hire_page import HirePage, hire_overview, hire_page
 from onboarding.plans.models import Plan
-from onboarding.plans.queries import buddied_plans, plan_overview
+from onboarding.plans.queries import buddied_plans
 from onboarding.plans.states import complete_item, note_item, reopen_item
 
 logger = logging.getLogger(__name__)
@@ -32,16 +34,22 @@ def _signed_in_only():
 
 
 def _own_plan(user) -> Plan | None:
-    """The person's active plan, else their most recent one."""
-    return db.session.scalar(
-        visible_plans_stmt(user).where(Plan.hire_id == user.id)
-        .order_by(Plan.is_active.desc(), Plan.start_on.desc(), Plan.id.desc()).limit(1)
-    )
+    """The person's active plan, else their most recent one. Their own, so theirs to read
+    (access.can): no visibility filter to add, and the statement is built once."""
+    if not signed_in(user):
+        return None
+    return db.session.scalar(_own_plan_stmt(), {"hire_id": user.id})
+
+
+@cache
+def _own_plan_stmt() -> Select:
+    return (select(Plan).where(Plan.hire_id == bindparam("hire_id"))
+            .order_by(Plan.is_active.desc(), Plan.start_on.desc(), Plan.id.desc()).limit(1))
 
 
 def _page(plan: Plan) -> HirePage:
     tick_url = url_for("hire.tick", item_id=0).removesuffix("0")
-    return hire_page(plan_overview(plan, clock.today_for(current_user)), tick_url)
+    return hire_page(hire_overview(plan, clock.today_for(current_user)), tick_url)
 
 
 def _render(plan: Plan, problem: Problem | None = None, sa_form: SelfAssessmentForm | None = None):
@@ -80,17 +88,16 @@ def _answer(plan: Plan, item_id: int, *, message: str = "", problem: Problem | N
     row = page.row(item_id)
     fragments = {}
     if row is not None:
-        controls = get_template_attribute("plans/_items.html", "hire_controls")
+        items = get_template_attribute("plans/_items.html", "hire_items")
         csrf = generate_csrf()
-        css = ' class="sent-back"' if row.is_sent_back else ""
-        fragments[f"item-{item_id}"] = f'<li id="item-{item_id}"{css}>{controls(row, problem, undo, csrf)}</li>'
+        fragments[f"item-{item_id}"] = str(items([row], problem, undo, csrf, "list")).strip()
         # The groups above it: a tick can finish (or reopen) a group, whose badge says so.
-        by_id = {i.id: i for i in plan.items}
+        by_id = {i.id: i for i in page.ov.items}
         parent_id = by_id[item_id].parent_id
         while parent_id is not None:
             group = page.row(parent_id)
             if group is not None:
-                fragments[f"row-{parent_id}"] = str(controls(group, None, None, csrf)).strip()
+                fragments[f"row-{parent_id}"] = str(items([group], None, None, csrf)).strip()
             parent_id = by_id[parent_id].parent_id
     bar = get_template_attribute("macros.html", "progress")
     fragments["plan-progress"] = str(bar(page.ov.progress, "Whole plan", "plan-progress"))

@@ -51,6 +51,32 @@ def newcomer(make_user, make_plan):
     return make_plan(hire=hire, manager=manager, buddy=buddy, start_on=TODAY + timedelta(days=7))
 
 
+def test_a_running_plan_names_the_manager_and_the_buddy_with_the_same_queries_as_without_them(
+        make_user, make_plan, client_as, count_queries):
+    """The page reads the hire, manager and buddy in one query of its own (not plan.manager and the
+    like, which would each load again)."""
+    manager = make_user(email="mira@example.com", name="Mira Manager", role="manager")
+    buddy = make_user(email="ben@example.com", name="Ben Buddy", role="hire")
+    alone = make_plan(hire=make_user(email="solo@example.com", name="Solo", role="hire"), manager=False, start_on=TODAY)
+    hire = make_user(email="nell@example.com", name="Nell New", role="hire", manager_email=manager.email)
+    plan = make_plan(hire=hire, manager=manager, buddy=buddy, start_on=TODAY - timedelta(days=3))
+
+    def page_and_queries(person) -> tuple[str, int]:
+        client = client_as(person)
+        client.get("/plan")
+        with count_queries() as statements:
+            page = html(client.get("/plan"))
+        return page, len(statements)
+
+    page, queries = page_and_queries(plan.hire)
+    facts = page[page.index('<p class="plan-facts">'):]
+    facts = re.sub(r"\s+", " ", facts[:facts.index("</p>")])
+    assert "· manager: Mira Manager · buddy: Ben Buddy" in facts
+    lonely, lonely_queries = page_and_queries(alone.hire)
+    assert "manager: none yet" in lonely and "buddy:" not in lonely
+    assert queries == lonely_queries
+
+
 def test_before_day_one_a_welcome_and_the_plan_to_read_but_not_tick(newcomer, client_as):
     page = html(client_as(newcomer.hire).get("/plan"))
     welcome = page[page.index('id="welcome-heading"'):page.index("</section>")]
