@@ -129,6 +129,28 @@ def test_keyboard_only_ticking_in_place_with_undo(new_page, hire_plan, width, ax
     assert page.evaluate("window.notReloaded === true")
 
 
+def test_ticking_an_overdue_item_in_place_updates_the_line_its_phase_shows_for_it(new_page, make_user, make_plan):
+    manager = make_user(email="grace@example.com", name="Grace Hopper", role="manager")
+    hire = make_user(email="ada@example.com", name="Ada Lovelace", role="hire", manager_email=manager.email)
+    plan = make_plan(hire=hire, manager=manager, start_on=TODAY - timedelta(days=45))  # day-30 items overdue
+    page = new_page(javascript=True)
+    at_width(page, 1366)
+    sign_in(page, "ada@example.com")
+    needs = page.get_by_role("region", name=re.compile("Needs you first"))
+    box = needs.get_by_role("checkbox", name=TICKETS, exact=True)
+    item_id = box.get_attribute("id").removeprefix("done-")
+    pointer = page.locator(f"#pointer-{item_id}")
+    expect(pointer).to_contain_text("Overdue: see “Needs you first”")
+    box.focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#tick-live")).to_contain_text(f"Ticked “{TICKETS}”")
+    expect(pointer).to_contain_text("Done, waiting for sign-off: see “Needs you first”")
+    assert state_of(plan.id, TICKETS) == "done"
+    page.locator(f"#item-{item_id}").get_by_role("button", name="Undo").click()
+    expect(pointer).to_contain_text("Overdue: see “Needs you first”")
+    assert state_of(plan.id, TICKETS) == "open"
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_ticking_without_javascript_posts_and_comes_back_to_the_item(new_page, hire_plan, width):
     page = new_page(javascript=False)

@@ -91,6 +91,9 @@ def _answer(plan: Plan, item_id: int, *, message: str = "", problem: Problem | N
         items = get_template_attribute("plans/_items.html", "hire_items")
         csrf = generate_csrf()
         fragments[f"item-{item_id}"] = str(items([row], problem, undo, csrf, "list")).strip()
+        # Its line in its phase, when "Needs you first" lists it (plan.js skips it otherwise).
+        pointer = get_template_attribute("plans/_items.html", "above_pointer")
+        fragments[f"pointer-{item_id}"] = str(pointer(row)).strip()
         # The groups above it: a tick can finish (or reopen) a group, whose badge says so.
         by_id = {i.id: i for i in page.ov.items}
         parent_id = by_id[item_id].parent_id

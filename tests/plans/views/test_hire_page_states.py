@@ -152,6 +152,25 @@ def test_a_tick_that_finishes_a_group_sends_the_group_row_again_with_its_new_bad
     assert "state-waiting" not in back["fragments"][f"row-{group.id}"]
 
 
+def test_a_tick_in_needs_you_first_also_updates_the_line_its_phase_shows_for_it(make_plan, client_as):
+    late = make_plan(start_on=TODAY - timedelta(days=45))  # the day-30 leaves are overdue: listed first
+    client = client_as(late.hire)
+    item = item_by_text(late, LEAF)
+    pointer = f'<div class="item-row" id="pointer-{item.id}"><span class="item-text">{LEAF}</span> '
+    page = html(client.get("/plan"))
+    phase = page[page.index('id="phase-day-30"'):]
+    assert pointer + f'<a href="#item-{item.id}" class="muted">Overdue: see “Needs you first”</a></div>' in phase
+    ticked = post_tick(client, item, headers=JSON).json
+    assert ticked["fragments"][f"pointer-{item.id}"] == (
+        pointer + f'<a href="#item-{item.id}" class="muted">Done, waiting for sign-off: see “Needs you first”</a></div>')
+    undone = post_tick(client, item_by_text(late, LEAF), done=False, headers=JSON).json
+    assert "Overdue: see “Needs you first”" in undone["fragments"][f"pointer-{item.id}"]
+    # Loaded again, a done item is no longer listed first: its phase shows it, to tick or untick.
+    post_tick(client, item_by_text(late, LEAF), headers=JSON)
+    page = html(client.get("/plan"))
+    assert f'id="pointer-{item.id}"' not in page and page.count(f'id="done-{item.id}"') == 1
+
+
 def test_undo_after_a_tick_reopens_and_undo_after_an_untick_ticks_again_keeping_the_note(org, client_as):
     client = client_as(org.hire_a)
     item = item_by_text(org.plan_a, LEAF)
