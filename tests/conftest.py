@@ -6,8 +6,11 @@ runs; CI runs both.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -26,6 +29,17 @@ BACKENDS = [b.strip() for b in os.environ.get("ONBOARDING_TEST_BACKENDS", "sqlit
 FIXTURES = ROOT / "tests" / "fixtures"
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 TODAY = date(2026, 3, 2)
+
+
+def run_benchmark(name: str, *args: str) -> tuple[dict, str]:
+    """`python benchmarks/run.py NAME ARGS...` on the seed roles: its one JSON line (asserted to be
+    the only line it prints) and what it wrote to stderr. Fails with its stderr when it fails."""
+    done = subprocess.run([sys.executable, "benchmarks/run.py", name, *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "ONBOARDING_SEEDS_DIR": str(seeds_dir())})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1, done.stdout
+    return json.loads(lines[0]), done.stderr
 
 
 def seeds_dir() -> Path:

@@ -2,30 +2,16 @@
 asserted: `python benchmarks/run.py digests` prints them at 10,000 plans)."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import seeds_dir
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import run_benchmark
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_the_digests_benchmark_prints_its_figures_on_one_line(database):
-    done = subprocess.run(
-        [sys.executable, "benchmarks/run.py", "digests", "--plans", "60", "--managers", "3", "--small-plans", "20",
-         "--small-managers", "2", "--database", database],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "ONBOARDING_SEEDS_DIR": str(seeds_dir())})
-    assert done.returncode == 0, done.stderr  # it fails when the server received fewer mails than were queued
-    lines = done.stdout.strip().splitlines()
-    assert len(lines) == 1
-    result = json.loads(lines[0])
+    # it fails (and run_benchmark with it) when the server received fewer mails than were queued
+    result, _ = run_benchmark("digests", "--plans", "60", "--managers", "3", "--small-plans", "20",
+                              "--small-managers", "2", "--database", database)
     assert result["plans"] == 60 and result["database"] == database
     # everyone is due at the benchmark's moment, and most have something to say
     assert 0 < result["messages"] <= result["people"] and result["delivered_per_second"] > 0
