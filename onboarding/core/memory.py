@@ -15,7 +15,9 @@ def without_cycle_collection() -> Iterator[None]:
     the cycle collector ran as well, and its older generations walked every object the process
     holds (the app, SQLAlchemy's metadata, the batch in hand) again and again: a fifth of a round
     for next to no garbage. One collection of the young generations at the end of the block frees
-    whatever cycles it made, so memory stays that of one batch.
+    whatever cycles it made, so memory stays that of one batch. The switch is the process's: other
+    threads (the scheduler's) go without the collector for that fraction of a second too, which
+    costs them nothing but the same delay.
     """
     if not gc.isenabled():
         yield
