@@ -54,6 +54,7 @@ def create_own():
     if problem is not None:
         flash(f"No token made: {problem.message}", "error")
         return redirect(url_for("mail.preferences") + "#tokens")
+    assert made is not None  # run_action gives the action's result whenever it gives no problem
     return _created(*made, back=url_for("mail.preferences") + "#tokens")
 
 
@@ -88,6 +89,7 @@ def tokens():
                                                                 now=clock.now(),
                                                                 expires_days=form.expires_days.data))
                 if problem is None:
+                    assert made is not None  # run_action gives the action's result whenever it gives no problem
                     return _created(*made, back=url_for("admin.tokens"))
                 form.name.errors = [problem.message]
         status = 400

@@ -67,6 +67,9 @@ class IsoDateField(DateField):
 
     def process_formdata(self, valuelist):
         if not valuelist or not "".join(valuelist).strip():
+            # spaces only are no date at all: no input, which InputRequired refuses with its message
+            # (it looks at raw_data, where "   " would pass and leave a valid form with no date)
+            self.raw_data = []
             self.data = None
             return
         try:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from typing import TypeGuard
 from urllib.parse import urljoin, urlsplit
 
 from flask import Flask, abort, request
@@ -42,8 +43,8 @@ def same_secret(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
-def is_safe_next(target: str | None) -> bool:
-    """Only allow `next` redirects to a path on this site."""
+def is_safe_next(target: str | None) -> TypeGuard[str]:
+    """Only allow `next` redirects to a path on this site (so a safe one is a string)."""
     if not target:
         return False
     if target.startswith("//") or "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from flask import request
+from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -70,6 +70,13 @@ def run_action(action: Callable[[], T], **problem) -> tuple[T | None, Problem | 
         message = str(exc)
         return None, Problem(message[:1].upper() + message[1:] + ("" if message.endswith(".") else "."), **problem)
     return result, None
+
+
+def current_app_object() -> Flask:
+    """The app behind Flask's `current_app` proxy, to keep past the request or hand to a thread."""
+    # Flask types `current_app` as a Flask, not as the werkzeug LocalProxy it is, so mypy does not
+    # see the proxy's own `_get_current_object` (Flask's documented way to reach the real app).
+    return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
 def signed_in_user():

@@ -1,6 +1,7 @@
 """The insights as tables: one definition each, read by the page, the CSV downloads and the command."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from onboarding.core.phases import CHECKIN_LABELS, phase_name
@@ -72,9 +73,13 @@ def without_role(table: Table) -> Table:
                  max(1, table.key_columns - 1))
 
 
-TABLES = {
+TABLES: dict[str, Callable[[Insights], Table]] = {
     "roles": roles_table, "phases": phases_table, "versions": versions_table, "cohorts": cohorts_table,
     "hardest": hardest_table, "check-ins": check_ins_table,
+}
+#: the per-role tables, which can be drawn for some roles only (the page draws one per role)
+ROLE_TABLES: dict[str, Callable[[Insights, list[RoleInsight] | None], Table]] = {
+    "phases": phases_table, "hardest": hardest_table,
 }
 
 

@@ -17,7 +17,7 @@ from onboarding.insights.counting import counting_for
 from onboarding.insights.csv import table_response
 from onboarding.insights.forms import InsightFilterForm
 from onboarding.insights.queries import InsightFilters, managers_with_reports
-from onboarding.insights.tables import RATE_COLUMNS, TABLES, all_tables, without_role
+from onboarding.insights.tables import RATE_COLUMNS, ROLE_TABLES, TABLES, all_tables, without_role
 from onboarding.roles.models import RoleTemplate
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
@@ -74,7 +74,7 @@ def index():
     return render_template(
         "insights/index.html", form=form, insights=insights, tables=tables, args=args, today=today,
         charts=charts, counting_for=counting_for, rate_columns=RATE_COLUMNS,
-        role_table=lambda name, role: without_role(TABLES[name](insights, [role])),
+        role_table=lambda name, role: without_role(ROLE_TABLES[name](insights, [role])),
     ), (400 if form.errors else 200)
 
 

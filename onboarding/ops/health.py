@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, jsonify
 
 from onboarding.core.health import OK, READ_ONLY, database_status
+from onboarding.core.web import current_app_object
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def database_answers(app: Flask, timeout: float = HEALTH_TIMEOUT) -> tuple[bool,
 @bp.get("/healthz")
 def healthz():
     """200 when this worker and its database answer, 503 (within 2 s) when the database does not."""
-    ok, reason = database_answers(current_app._get_current_object())
+    ok, reason = database_answers(current_app_object())
     if ok:
         return jsonify(status="ok", database="ok"), 200
     logger.warning("healthz: database not usable: %s", reason)

@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, literal, select
 
+from onboarding.core.web import current_app_object
 from onboarding.extensions import db
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # prometheus-client writes there from the first metric on
@@ -129,6 +130,6 @@ def metrics_page():
         from prometheus_client import REGISTRY
 
         body = generate_latest(REGISTRY)
-    registry.register(OutboxCollector(current_app._get_current_object()))
+    registry.register(OutboxCollector(current_app_object()))
     body += generate_latest(registry)
     return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})

@@ -17,10 +17,11 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 
 from onboarding.core.cli import fail
+from onboarding.core.web import current_app_object
 
 DEFAULT_PORT = 8000
 TIMEOUT_SECONDS = 30
@@ -70,7 +71,7 @@ def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
 @with_appcontext
 def serve(host, port, workers):
     """Run the web app in production: gunicorn, several workers, one request log line each."""
-    app = current_app._get_current_object()
+    app = current_app_object()
     if app.testing:
         fail("serve does not run under TESTING")
     folder = metrics_folder(app.instance_path)

@@ -36,11 +36,13 @@ def holidays():
     if not form.validate():
         flash(f"Not added: {form_errors(form)}", "error")
         return _render_holidays(form, 400)
-    _, problem = run_action(lambda: add_holiday(form.on.data, form.name.data, actor=signed_in_user(), now=clock.now()))
+    on = form.on.data
+    assert on is not None  # the field is required: a form that validated has its date
+    _, problem = run_action(lambda: add_holiday(on, form.name.data, actor=signed_in_user(), now=clock.now()))
     if problem is not None:
         flash(f"Not added: {problem.message}", "error")
         return _render_holidays(form, 400)
-    flash(f"Added {nice_date(form.on.data)} ({form.name.data.strip()}) to the holidays.", "success")
+    flash(f"Added {nice_date(on)} ({form.name.data.strip()}) to the holidays.", "success")
     return redirect(url_for("admin.holidays"))
 
 
@@ -56,6 +58,7 @@ def working_days():
     if problem is not None:
         flash(problem.message, "error")
         return _render_holidays(status=400)
+    assert settings is not None  # run_action gives the action's result whenever it gives no problem
     flash("Due dates now fall on working days only (for plans made or moved from now on)."
           if settings.is_working_days_only else "Due dates may now fall on any day.", "success")
     return redirect(url_for("admin.holidays"))

@@ -9,6 +9,7 @@ from email.utils import format_datetime, formataddr, make_msgid
 
 from flask import current_app
 
+from onboarding.core.web import current_app_object
 from onboarding.extensions import db
 from onboarding.outbox.channels.email import sender_domain
 from onboarding.outbox.models import OutboxMessage
@@ -27,7 +28,7 @@ def account_mail_values(user: User, template: str, subject: str, now, *, domain:
                         **context) -> dict:
     """The outbox row of an account mail to `user` (for queue_account_mail, or a bulk INSERT that
     passes the sender's `domain` once)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's real app, kept past the request
+    app = current_app_object()
     env = mail_templates(app)
     context = {"name": user.name, "first_name": (user.name.split() or [user.name])[0], **context}
     return dict(

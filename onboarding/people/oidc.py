@@ -96,7 +96,8 @@ def callback():
     if not claims:
         return _refuse("The identity provider sent no verified identity. Start again from the sign-in page.", 400)
     try:
-        user = person_for_claims(dict(claims), now=clock.now(), create=current_app.config.get("OIDC_CREATE_USERS"))
+        user = person_for_claims(dict(claims), now=clock.now(),
+                                 create=bool(current_app.config.get("OIDC_CREATE_USERS")))
     except ServiceError as exc:
         db.session.rollback()
         return _refuse(str(exc))

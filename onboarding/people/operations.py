@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
@@ -149,7 +150,8 @@ def password_matches(user: User | None, password: str) -> bool:
     return matches and stored is not None
 
 
-def authenticate(email: str, password: str, remote_addr: str, *, now: datetime, config: dict) -> User | None | bool:
+def authenticate(email: str, password: str, remote_addr: str, *, now: datetime,
+                 config: dict) -> User | None | Literal[False]:
     """The person whose password this is; None for a wrong one; False when too many attempts were made.
 
     The attempt is recorded (and committed) before the check; see people/limits.py. The bookkeeping

@@ -61,6 +61,7 @@ def people():
             flash(problem.after("Not added: "), "error")
             status = 400
         else:
+            assert result is not None  # run_action gives the action's result whenever it gives no problem
             person, invited = result
             flash(f"Added {person.name} ({person.email})" + ("; an invitation is on its way." if invited else "."),
                   "success")
@@ -69,7 +70,8 @@ def people():
         flash("Not added: " + form_errors(form), "error")
         status = 400
     query = (request.args.get("q") or "").strip()[:200]
-    wanted = request.args.get("status") if request.args.get("status") in STATUS_FILTERS else ""
+    wanted = request.args.get("status", "")
+    wanted = wanted if wanted in STATUS_FILTERS else ""
     page = page_arg()
     Manager = aliased(User)
     stmt = select(User, Manager.name).outerjoin(Manager, Manager.id == User.manager_id)
@@ -86,7 +88,7 @@ def people():
         "invited": (*live, ~has_access, User.invited_at.is_not(None)),
         "not invited": (*live, ~has_access, User.invited_at.is_(None)),
     }[wanted])
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    total = db.session.scalars(select(func.count()).select_from(stmt.subquery())).one()
     rows = db.session.execute(stmt.order_by(func.lower(User.name), User.id)
                               .limit(PEOPLE_PER_PAGE).offset((page - 1) * PEOPLE_PER_PAGE)).all()
     plan_ids = dict(db.session.execute(

@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from onboarding.core import clock
 from onboarding.core.cli import fail
+from onboarding.core.web import current_app_object
 from onboarding.extensions import db
 from onboarding.outbox.models import OutboxMessage
 
@@ -85,7 +86,7 @@ def scheduler(now_text):
     """Run the reminder scheduler in the foreground (digests every 15 minutes, outbox every minute)."""
     from onboarding.reminders.scheduler import run_scheduler
 
-    app = current_app._get_current_object()
+    app = current_app_object()
     if app.testing:
         fail("the scheduler does not run under TESTING")
     try:

@@ -7,10 +7,11 @@ from datetime import datetime
 from email.utils import format_datetime, formataddr, make_msgid
 from functools import lru_cache
 
-from flask import Flask, current_app
+from flask import Flask
 from jinja2 import Template
 
 from onboarding.core.formatting import nice_date, plural
+from onboarding.core.web import current_app_object
 from onboarding.outbox.channels.email import sender_domain
 from onboarding.outbox.channels.slack import digest_blocks
 from onboarding.outbox.channels.teams import digest_card
@@ -210,7 +211,7 @@ class DigestComposer:
     """Turns DigestContent into outbox fields; made once per run (templates, links, key)."""
 
     def __init__(self, now: datetime, app: Flask | None = None):
-        app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+        app = app or current_app_object()
         self.now = now
         env = mail_templates(app)
         self.text_template = env.get_template("email/digest.txt")

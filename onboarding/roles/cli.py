@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TypedDict
 
 import click
 from flask import Flask, current_app
@@ -24,6 +25,27 @@ from onboarding.roles.operations import (
 roles = AppGroup("roles", help="Role templates made from blueprint documents.")
 
 
+class ImportedRow(TypedDict):
+    """One imported document in `roles import`'s report (and its JSON's `imported`)."""
+
+    source: str
+    slug: str
+    version: int
+    #: "created", "updated" or "unchanged", as import_role says
+    outcome: str
+
+
+class RoleRow(TypedDict):
+    """One role template in `roles list` (and its JSON's `roles`)."""
+
+    slug: str
+    title: str
+    level: str
+    version: int
+    #: milestones per dated phase, by phase key
+    milestones: dict[str, int]
+
+
 @roles.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--dry-run", is_flag=True, help="Read and check the documents; write nothing.")
@@ -33,7 +55,7 @@ def import_roles(paths, dry_run, as_json):
     from onboarding.roles.reader import read_paths
 
     parsed, errors = read_paths(paths, max_bytes=current_app.config["IMPORT_MAX_BYTES"])
-    imported = []
+    imported: list[ImportedRow] = []
     if not dry_run:
         now = clock.now()
         for role in parsed:
@@ -48,7 +70,7 @@ def import_roles(paths, dry_run, as_json):
                              "version": result.version.number, "outcome": result.outcome})
         db.session.commit()
     if as_json:
-        document = {"roles": [role.to_dict() for role in parsed], "errors": errors}
+        document: dict[str, object] = {"roles": [role.to_dict() for role in parsed], "errors": errors}
         if not dry_run:
             document["imported"] = imported
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
@@ -80,7 +102,7 @@ def _walk(milestones):
 def list_roles(as_json):
     """List role templates with their newest version."""
     templates = db.session.scalars(select(RoleTemplate).order_by(RoleTemplate.title)).all()
-    rows = []
+    rows: list[RoleRow] = []
     for template in templates:
         version = latest_version(template)
         phases = [p for p in version.phases if p.get("due")]

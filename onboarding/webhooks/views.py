@@ -45,6 +45,7 @@ def webhooks():
     if problem is not None:
         flash(f"Not added: {problem.message}", "error")
         return _render(form, 400)
+    assert endpoint is not None  # run_action gives the action's result whenever it gives no problem
     flash(f"Endpoint added: {endpoint.url}. Copy its signing secret now: it is shown only here, once.", "success")
     return _render(secret=endpoint.secret)
 

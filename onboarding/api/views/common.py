@@ -1,6 +1,9 @@
 """What the resource modules share: the validated body and query, error responses for the document."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from flask import request
 from spectree import Response
 
@@ -8,13 +11,20 @@ from onboarding.api.errors import ApiProblem
 from onboarding.api.schemas import Problem
 
 
-def body():
+def _validated() -> Any:
+    """What spectree validated for this request: its `query`, `json` ... as the route's models."""
+    # spectree's Flask plugin sets `request.context` on the request; Flask's Request does not declare it
+    return request.context  # type: ignore[attr-defined]
+
+
+def body() -> Any:
     """The request body as its validated model."""
-    return request.context.json
+    return _validated().json
 
 
-def query():
-    return request.context.query
+def query() -> Any:
+    """The query string as its validated model."""
+    return _validated().query
 
 
 def responses(ok_status: int, ok_model, *errors: int) -> Response:
@@ -28,6 +38,6 @@ def require_admin(user) -> None:
         raise ApiProblem(403, "Only an admin's token may do this.")
 
 
-def next_cursor(rows: list, limit: int, key=lambda row: row.id) -> str | None:
+def next_cursor(rows: Sequence[Any], limit: int, key: Callable[[Any], object] = lambda row: row.id) -> str | None:
     """The page's cursor: the last id, when the page is full (there may be more)."""
     return str(key(rows[limit - 1])) if len(rows) > limit else None

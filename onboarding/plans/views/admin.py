@@ -129,6 +129,8 @@ def hire_new():
     status = 200
     if form.validate_on_submit():
         template = db.session.scalar(select(RoleTemplate).where(RoleTemplate.slug == form.role.data))
+        start_on = form.start_on.data
+        assert start_on is not None  # the field is required: a form that validated has its date
 
         def add():
             if template is None:
@@ -136,22 +138,23 @@ def hire_new():
             now = clock.now()
             result = hire_person_with_plan(
                 email=form.email.data, name=form.name.data, template_version=latest_version(template),
-                start_on=form.start_on.data, manager_email=form.manager_email.data or None,
+                start_on=start_on, manager_email=form.manager_email.data or None,
                 buddy_email=form.buddy_email.data or None, timezone_name=form.timezone.data,
                 actor=signed_in_user(), now=now,
             )
             invited = result.is_new_person and invite_new_person(result.hire, invite=bool(form.invite.data),
                                                                   actor=signed_in_user(), now=now)
-            return result, invited
+            return result, invited, template.title
 
         outcome, problem = run_action(add)
         if problem:
             flash(problem.after("Not added: "), "error")
             status = 400
         else:
-            result, invited = outcome
+            assert outcome is not None  # run_action gives the action's result whenever it gives no problem
+            result, invited, role_title = outcome
             who = "new account" if result.is_new_person else "existing account kept"
-            flash(f"Added {result.hire.name} ({who}) with a plan from {template.title}"
+            flash(f"Added {result.hire.name} ({who}) with a plan from {role_title}"
                   + ("; an invitation is on its way." if invited else "."), "success")
             for warning in result.warnings:
                 flash(f"Warning: {warning}.", "warning")
@@ -202,10 +205,12 @@ def plan_start(plan_id: int):
     form = MoveStartForm()
     if not form.validate():
         return _render_plan(plan, Problem(form_errors(form), form="start"), {"start": form})
-    moved, problem = run_action(lambda: move_start_date(plan, form.start_on.data, signed_in_user(), clock.now()), form="start")
+    start_on = form.start_on.data
+    assert start_on is not None  # the field is required: a form that validated has its date
+    moved, problem = run_action(lambda: move_start_date(plan, start_on, signed_in_user(), clock.now()), form="start")
     if problem is not None:
         return _render_plan(plan, problem, {"start": form})
-    return _done(plan.id, f"Start date is now {nice_date(form.start_on.data)}; {moved} due date"
+    return _done(plan.id, f"Start date is now {nice_date(start_on)}; {moved} due date"
                           f"{'s' if moved != 1 else ''} moved.")
 
 

@@ -130,6 +130,7 @@ def test_a_hire_without_a_manager_is_added_with_a_warning(org, admin_client):
 @pytest.mark.parametrize("changes, message", [
     ({"start_on": "06/04/2026"}, "is not a date: use YYYY-MM-DD."),
     ({"start_on": ""}, "Give the start date"),
+    ({"start_on": "   "}, "Give the start date"),  # spaces only: no date, refused like an empty box
     ({"email": "not-an-email"}, "is not a valid email address"),
     ({"email": ""}, "This field is required"),
     ({"name": ""}, "This field is required"),
@@ -169,6 +170,19 @@ def test_move_the_start_date(org, admin_client):
     for bad in ("", "2026-02-30", "tomorrow", "9" * 50):
         before = snapshot()
         assert admin_client.post(f"/admin/plans/{org.plan_a.id}/start", data={"start_on": bad}).status_code == 400
+        assert snapshot() == before
+
+
+def test_a_date_of_spaces_only_is_refused_as_missing(org, admin_client):
+    """A date box holding only spaces has no date in it: it is refused as empty, not read as no date."""
+    for url, data, message in [
+        (f"/admin/plans/{org.plan_a.id}/start", {"start_on": "   "}, "Give the new start date as YYYY-MM-DD."),
+        ("/admin/holidays", {"on": " \t ", "name": "Christmas"}, "Give the date as YYYY-MM-DD."),
+    ]:
+        before = snapshot()
+        response = admin_client.post(url, data=data)
+        assert response.status_code == 400, url
+        assert message in html(response), url
         assert snapshot() == before
 
 
