@@ -78,8 +78,8 @@ def build_digests(
     from onboarding.reminders.compose import DigestComposer
 
     composer = DigestComposer(now)
-    run = _Run(now=now, composer=composer, dry_run=dry_run, on_message=on_message)
     postgresql = db.session.get_bind().dialect.name == "postgresql"
+    run = _Run(now=now, composer=composer, dry_run=dry_run, on_message=on_message, postgresql=postgresql)
     after_id = 0
     while True:
         rows = db.session.execute(_candidates(after_id, batch_size)).all()
@@ -135,6 +135,7 @@ class _Run:
     composer: DigestComposer
     dry_run: bool
     on_message: Callable[[dict], None] | None
+    postgresql: bool
     queued: int = 0
     empty: int = 0
     #: admin report per local date, shared by every admin of the run
@@ -155,8 +156,7 @@ class _Run:
                     wanted.append(DigestContent(person, ADMIN, period, local.date()))
         if not wanted:
             return
-        postgresql = db.session.get_bind().dialect.name == "postgresql"
-        claimed = set(db.session.connection().execute(_claimed_statement(postgresql), {
+        claimed = set(db.session.connection().execute(_claimed_statement(self.postgresql), {
             "people": list({c.recipient.id for c in wanted}), "periods": list({c.period for c in wanted})}))
         due = [c for c in wanted if (c.recipient.id, c.kind, c.period) not in claimed]
         if not due:
@@ -231,4 +231,3 @@ def _claim_and_queue(due: list[DigestContent], composed: dict, now: datetime) ->
         db.session.execute(delete(outbox).where(outbox.c.id.in_(lost)))
     sent = sum(1 for key in queued if key in inserted)
     return sent, len(inserted) - sent
-

@@ -147,10 +147,10 @@ def summary_parts(c: DigestContent) -> list[str]:
     return parts
 
 
-def subject_for(c: DigestContent, summary: str | None = None) -> str:
-    """The subject: the summary line (`summary`, when the caller has it already) after a prefix."""
+def subject_for(c: DigestContent, summary: str) -> str:
+    """The subject: the digest's summary line (", ".join(summary_parts(c))) after a prefix."""
     prefix = "Onboarding weekly report" if c.kind == ADMIN else "Onboarding"
-    return f"{prefix}: {', '.join(summary_parts(c)) if summary is None else summary}"[:300]
+    return f"{prefix}: {summary}"[:300]
 
 
 def layout(c: DigestContent, urls: dict[str, str]) -> list[Group]:
@@ -234,16 +234,15 @@ class DigestComposer:
             "outbox": links.url("outbox.index"),
         }
 
-    def compose(self, c: DigestContent, summary: str | None = None, groups: list[Group] | None = None) -> dict:
-        """The digest as an email; `summary` and `groups` when the caller has laid it out already."""
+    def compose(self, c: DigestContent, summary: str, groups: list[Group]) -> dict:
+        """The digest as an email, from its summary line and layout (compose_all works them out once)."""
         r = c.recipient
         token = self.tokens.make(r.id, r.unsubscribe_version, self.now)
         unsubscribe_url = f"{self.unsubscribe_prefix}{token}{self.unsubscribe_suffix}"
         names = r.name.split()
-        summary = ", ".join(summary_parts(c)) if summary is None else summary
         context = {
             "summary": summary,
-            "groups": layout(c, self.urls) if groups is None else groups,
+            "groups": groups,
             "first_name": names[0] if names else r.name,
             "cadence": "weekly" if c.kind == ADMIN else r.cadence,
             "preferences_url": self.urls["preferences"],
