@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, make_response, redirect, render_template, request, url_for
+from flask import Flask, g, has_request_context, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from onboarding.core.health import UNAVAILABLE_ERRORS, describe, is_read_only_error
 from onboarding.extensions import db, login_manager
@@ -72,12 +74,33 @@ def _discard_session(_error: BaseException | None) -> None:
         db.session.registry.clear()
 
 
+def _forget_failed_session() -> None:
+    """Throw away a request's session that a database error left unusable, before an error page.
+
+    The page is then drawn for an anonymous visitor: the signed-in person's row was expired by the
+    failed transaction, so showing their name in the navigation would ask the failed database
+    again, and that error, raised inside an error handler, would reach the person as the server's
+    bare 500. The next request gets a fresh session; the pool's pre-ping replaces dead connections.
+    """
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 -- the connection may be gone; the session is discarded either way
+        pass
+    _discard_session(None)
+    g._login_user = login_manager.anonymous_user()
+
+
 def _error_page(error):
     if request.path.startswith("/api/"):  # an API client reads problem+json, not a page
         from onboarding.api.errors import problem_for_exception
 
         return problem_for_exception(error)
     code = getattr(error, "code", 500) or 500
+    original = getattr(error, "original_exception", None)
+    if isinstance(original, UNAVAILABLE_ERRORS):  # raised where our handlers do not reach (a response hook)
+        return _database_unavailable(original)
+    if code == 500 and isinstance(original, SQLAlchemyError):
+        _forget_failed_session()
     return render_template("errors/error.html", error=error, code=code), code
 
 
@@ -85,21 +108,49 @@ def _database_unavailable(error):
     """The database is down, restarting, read-only or locked: 503 with Retry-After and our own page.
 
     The request's session is the thing that failed (a PendingRollbackError waits in it), so it is
-    thrown away before the page is drawn, and the page is drawn for an anonymous visitor: loading
-    the signed-in person for the navigation would ask the failed database again. The next request
-    gets a fresh session, and the pool's pre-ping replaces dead connections.
+    thrown away before the page is drawn. When the request had already saved its change (the
+    database went away between the commit and the answer), the page says so instead of claiming
+    that nothing was changed.
     """
-    try:
-        db.session.rollback()
-    except Exception:  # noqa: BLE001 -- the connection may be gone; remove() below discards it either way
-        pass
-    db.session.remove()
-    g._login_user = login_manager.anonymous_user()
+    saved = _saved_this_request()
+    _forget_failed_session()
     if is_read_only_error(error):
         logger.error("database is read-only, a change was refused: %s", describe(error))
     else:
-        logger.error("database unavailable: %s", describe(error))
-    response = make_response(render_template("errors/error.html", error=None, code=503), 503)
+        logger.error("database unavailable%s: %s", " after the change was saved" if saved else "", describe(error))
+    page = render_template("errors/error.html", error=None, code=503, saved=saved)
+    response = make_response(page, 503)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
+
+def _saved_this_request() -> bool:
+    return bool(g.get(_SAVED))
+
+
+#: set on `g` when the request's session commits a change, so that a later failure can say it was kept
+_SAVED = "_onboarding_saved"
+#: set in a session's info while its transaction holds a change not yet committed
+_CHANGED = "_onboarding_changed"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed(session: Session, _flush_context) -> None:
+    session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _note_saved(session: Session) -> None:
+    if session.info.pop(_CHANGED, False) and has_request_context():
+        setattr(g, _SAVED, True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(_CHANGED, None)

@@ -5,8 +5,8 @@ from functools import wraps
 from typing import TypeGuard
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, abort, request
-from flask_login import current_user
+from flask import Flask, abort, g, request
+from flask_login import AnonymousUserMixin, current_user
 
 from onboarding.extensions import login_manager
 
@@ -29,12 +29,23 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if current_user.is_authenticated and "Cache-Control" not in response.headers:
+        if signed_in_this_request() and "Cache-Control" not in response.headers:
             # Signed-in pages hold personal data: never kept by a browser or a shared cache.
             response.headers["Cache-Control"] = "no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+def signed_in_this_request() -> bool:
+    """Whether this request loaded a signed-in person, asked without touching the database.
+
+    `current_user.is_authenticated` reads the account's `is_active_account`, which a commit has
+    expired: after a change is saved it is a query, and a database that went away just then would
+    turn a saved change's answer into a 500 from a response hook.
+    """
+    user = g.get("_login_user")
+    return user is not None and not isinstance(user, AnonymousUserMixin)
 
 
 def same_secret(a: str, b: str) -> bool:

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from onboarding import create_app
 from onboarding.core.db import Base
@@ -109,7 +110,6 @@ def test_a_connection_cut_after_the_page_is_built_still_answers_the_page(own_pos
     """PostgreSQL restarting between a page's last query and the end of its request: the session's
     closing ROLLBACK fails on the dead connection. The page was built; it is served (not gunicorn's
     bare 500), and the next request gets a fresh connection."""
-    from sqlalchemy import text
 
     app = create_app(_config(own_postgres.create_database("cut")))
 
@@ -125,4 +125,126 @@ def test_a_connection_cut_after_the_page_is_built_still_answers_the_page(own_pos
         answer = client.get("/_test/cut-after-query")
         assert answer.status_code == 200 and answer.get_data(as_text=True) == "built"
         assert client.get("/healthz").status_code == 200  # a fresh connection, not the dead one
+        db.engine.dispose()
+
+
+def _signed_in_app(server: PostgresServer, name: str):
+    """An app on `server` with Ada, an admin, and a client signed in as her; errors are answered
+    as in production (not raised into the test)."""
+    app = create_app(_config(server.create_database(name)))
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.test_client_class = IsolatedClient
+    return app
+
+
+def _sign_in_ada(app):
+    Base.metadata.create_all(db.engine)
+    create_user(email="ada@example.com", name="Ada", role="admin", password="correct horse battery")
+    db.session.commit()
+    client = app.test_client()
+    assert login(client, "ada@example.com").status_code == 302
+    return client
+
+
+def _rename_ada(name: str) -> None:
+    from flask_login import current_user
+
+    current_user.name = name
+    db.session.commit()  # saved; every loaded row is now expired, Ada's included
+
+
+def test_a_database_gone_just_after_a_change_is_saved_still_answers_the_change(own_postgres):
+    """The change is committed, then the database stops before the answer goes out. The redirect is
+    still the answer: no response hook may ask the database whether someone is signed in (that was
+    a query on the expired account, and its failure reached the person as a bare 500)."""
+    from flask import redirect
+
+    app = _signed_in_app(own_postgres, "saved-then-gone")
+
+    @app.post("/_test/save-then-stop")
+    def save_then_stop():
+        _rename_ada("Ada L.")
+        own_postgres.stop("fast")
+        return redirect("/admin/")
+
+    with app.app_context():
+        client = _sign_in_ada(app)
+        answer = client.post("/_test/save-then-stop")
+        assert answer.status_code == 302 and answer.headers["Cache-Control"] == "no-store"
+        own_postgres.resume()
+        assert db.session.execute(text("SELECT name FROM users")).scalar() == "Ada L."
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_database_gone_after_the_save_says_the_change_was_kept(own_postgres):
+    """The database stops between the commit and the page that reads the saved rows again: a 503,
+    which says the change was saved (a tick kept, not lost) instead of "nothing was changed"."""
+    from flask import request
+    from flask_login import current_user
+
+    app = _signed_in_app(own_postgres, "saved-then-read")
+
+    @app.post("/_test/save-stop-read")
+    def save_stop_read():
+        _rename_ada("Ada L.")
+        own_postgres.stop("fast")
+        return f"Renamed to {current_user.name}"  # a reload of the expired row, from a stopped server
+
+    @app.post("/_test/stop-then-save")
+    def stop_then_save():
+        own_postgres.stop("fast")
+        _rename_ada("Ada K.")
+        return "not reached"
+
+    @app.post("/_test/save-stop-answer")
+    def save_stop_answer():
+        _rename_ada("Ada M.")
+        own_postgres.stop("fast")
+        return "renamed"
+
+    @app.after_request
+    def read_in_a_hook(response):  # a response hook is outside the view's error handlers
+        if request.path == "/_test/save-stop-answer":
+            response.headers["X-Name"] = current_user.name
+        return response
+
+    with app.app_context():
+        client = _sign_in_ada(app)
+        for path in ("/_test/save-stop-read", "/_test/save-stop-answer"):
+            kept = client.post(path)
+            assert kept.status_code == 503, path
+            assert "Your change was saved" in kept.get_data(as_text=True), path
+            own_postgres.resume()
+            assert client.get("/admin/").status_code == 200
+
+        lost = client.post("/_test/stop-then-save")
+        assert lost.status_code == 503
+        body = lost.get_data(as_text=True)
+        assert "nothing was changed" in body and "Your change was saved" not in body
+        own_postgres.resume()
+        assert db.session.execute(text("SELECT name FROM users")).scalar() == "Ada M."
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_failed_statement_gives_our_500_page_not_the_servers(own_postgres):
+    """A statement that fails for a reason other than an outage (here, a missing table) leaves the
+    transaction aborted. The 500 page must not ask that transaction for the signed-in person's
+    name: the error would be raised inside the error handler and escape the app."""
+    app = _signed_in_app(own_postgres, "failed-statement")
+
+    @app.get("/_test/bad-statement")
+    def bad_statement():
+        db.session.expire_all()  # as after a commit: the person's row must be read again
+        db.session.execute(text("SELECT * FROM no_such_table"))
+        return "not reached"
+
+    with app.app_context():
+        client = _sign_in_ada(app)
+        answer = client.get("/_test/bad-statement")
+        assert answer.status_code == 500
+        body = answer.get_data(as_text=True)
+        assert "Something went wrong" in body and "· Onboarding</title>" in body
+        assert client.get("/admin/").status_code == 200  # still signed in, on a fresh session
         db.engine.dispose()

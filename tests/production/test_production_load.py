@@ -127,7 +127,9 @@ def server_errors(log: Path) -> str:
     """What the server logged above INFO (tracebacks included), for a failing assertion to show."""
     lines = [line for line in log.read_text(errors="replace").splitlines()
              if '"level": "INFO"' not in line and "[INFO]" not in line and "database unavailable" not in line]
-    return "\n".join(lines[-60:])
+    # a traceback's frames without its code lines, so that every chained exception's own line shows
+    lines = [line for line in lines if not line.startswith("    ") and not set(line.strip()) <= set("^~ ")]
+    return "\n".join(lines[-80:])
 
 
 def test_production_shaped_load_with_a_killed_worker_and_a_database_restart(postgres_server, tmp_path, capsys):
