@@ -21,7 +21,12 @@ DETAILS = {
     422: "Some fields are invalid.",
     429: "Too many requests with this token; wait and retry.",
     500: "Something went wrong on our side; nothing was changed.",
+    503: "The database is not answering right now, so nothing was changed; retry after the Retry-After seconds.",
 }
+
+#: a 503's detail when the change was committed before the database went away
+SAVED_THEN_UNAVAILABLE = ("The change was saved, but the database stopped answering before the answer could be "
+                          "built; read the resource again in a moment.")
 
 
 class ApiProblem(HTTPException):

@@ -118,10 +118,13 @@ def _database_unavailable(error):
         logger.error("database is read-only, a change was refused: %s", describe(error))
     else:
         logger.error("database unavailable%s: %s", " after the change was saved" if saved else "", describe(error))
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if request.path.startswith("/api/"):  # an API client reads problem+json, not a page
+        from onboarding.api.errors import SAVED_THEN_UNAVAILABLE, problem_response
+
+        return problem_response(503, SAVED_THEN_UNAVAILABLE if saved else None, headers=headers)
     page = render_template("errors/error.html", error=None, code=503, saved=saved)
-    response = make_response(page, 503)
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
+    return make_response(page, 503, headers)
 
 
 def _saved_this_request() -> bool:

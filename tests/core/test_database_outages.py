@@ -99,6 +99,9 @@ def test_postgresql_restart_is_a_503_then_recovers(own_postgres):
             assert down.headers["Retry-After"] == "30"
             body = down.get_data(as_text=True)
             assert "Briefly unavailable" in body and "· Onboarding</title>" in body  # our layout, not a bare page
+        api = client.get("/api/v1/plans", headers={"Authorization": "Bearer not-checked-the-database-is-down"})
+        assert (api.status_code, api.mimetype, api.headers["Retry-After"]) == (503, "application/problem+json", "30")
+        assert api.get_json()["status"] == 503 and "nothing was changed" in api.get_json()["detail"]
 
         own_postgres.resume()
         assert client.get("/admin/").status_code == 200  # the next request recovers, still signed in
