@@ -102,6 +102,8 @@ def test_postgresql_restart_is_a_503_then_recovers(own_postgres):
         api = client.get("/api/v1/plans", headers={"Authorization": "Bearer not-checked-the-database-is-down"})
         assert (api.status_code, api.mimetype, api.headers["Retry-After"]) == (503, "application/problem+json", "30")
         assert api.get_json()["status"] == 503 and "nothing was changed" in api.get_json()["detail"]
+        documented = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/plans"]["get"]["responses"]
+        assert "503" in documented  # a client generated from the document expects it
 
         own_postgres.resume()
         assert client.get("/admin/").status_code == 200  # the next request recovers, still signed in

@@ -28,8 +28,9 @@ def query() -> Any:
 
 
 def responses(ok_status: int, ok_model, *errors: int) -> Response:
-    """The answers an operation documents: its success and the problems it can answer (401 and 429 always)."""
-    codes = {401, 429, *errors}
+    """The answers an operation documents: its success and the problems it can answer (401, 429 and
+    503, the database being away, always)."""
+    codes = {401, 429, 503, *errors}
     return Response(**{f"HTTP_{ok_status}": ok_model}, **{f"HTTP_{code}": Problem for code in sorted(codes)})
 
 
