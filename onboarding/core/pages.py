@@ -150,10 +150,13 @@ def _note_statement(state) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _note_saved(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: nothing is saved until the outer commit
+        return
     if session.info.pop(_CHANGED, False) and has_request_context():
         setattr(g, _SAVED, True)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_changes(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
+    if not session.in_nested_transaction():  # a savepoint rolled back leaves the outer change standing
+        session.info.pop(_CHANGED, None)

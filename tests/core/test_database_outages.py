@@ -253,3 +253,39 @@ def test_a_failed_statement_gives_our_500_page_not_the_servers(own_postgres):
         assert "Something went wrong" in body and "· Onboarding</title>" in body
         assert client.get("/admin/").status_code == 200  # still signed in, on a fresh session
         db.engine.dispose()
+
+
+def test_what_counts_as_a_saved_change_for_the_503_page(app, make_user):
+    """Only a commit of the outermost transaction that wrote something is "saved": not a read
+    committed, not a savepoint released inside a transaction that has yet to commit, and a change
+    whose savepoint rolled back does not undo the outer change already made."""
+    from onboarding.core.pages import _saved_this_request
+
+    ada = make_user(email="ada@example.com")
+    db.session.commit()
+    cases = []
+    with app.test_request_context():
+        db.session.execute(text("SELECT 1"))
+        db.session.commit()
+        cases.append(("a read, committed", _saved_this_request()))
+    with app.test_request_context():
+        ada = db.session.merge(ada)
+        ada.name = "Ada L."
+        with db.session.begin_nested():
+            db.session.execute(text("SELECT 1"))
+        cases.append(("a savepoint released, before the commit", _saved_this_request()))
+        db.session.rollback()
+        cases.append(("the change rolled back", _saved_this_request()))
+    with app.test_request_context():
+        ada = db.session.merge(ada)
+        ada.name = "Ada M."
+        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.execute(text("SELECT no_such_column FROM users"))
+        except Exception:  # noqa: BLE001 -- the savepoint's statement fails on purpose
+            pass
+        db.session.commit()
+        cases.append(("a change committed after a failed savepoint", _saved_this_request()))
+    assert cases == [("a read, committed", False), ("a savepoint released, before the commit", False),
+                     ("the change rolled back", False), ("a change committed after a failed savepoint", True)]
