@@ -87,6 +87,13 @@ def test_manager_pages_fit_and_are_accessible(new_page, team, axe, width):
     expect(item.get_by_role("list", name=f"Comments on “{HELP_DESK}”")).to_contain_text("Ask Sam about the macros")
     expect(page.get_by_role("form", name="Check-in at 30 days")).to_be_visible()
     expect(page.get_by_role("form", name="Check-in at 60 days")).to_be_hidden()
+    # The KPI table's headings keep their words whole ("Frequency" was split "Freque/ncy" at 390 px).
+    headings = page.get_by_role("table", name="The role's KPIs").get_by_role("columnheader")
+    expect(headings).to_have_text(["Metric", "Target", "Frequency"])
+    split = headings.evaluate_all("""cells => cells.filter(cell => {
+        const range = document.createRange(); range.selectNodeContents(cell);
+        return range.getClientRects().length > 1; }).map(cell => cell.textContent)""")
+    assert split == [], f"KPI headings broken over lines at {width} px: {split}"
     _check(page, axe, width, "manager-plan", "a report's plan (manager)")
 
 
