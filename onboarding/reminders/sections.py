@@ -202,8 +202,11 @@ def _manager_section(content: DigestContent, plan_id: int, hire_name: str, rows:
         if end <= notice and (plan_id, key) not in recorded:
             content.check_ins_due.append(CheckInLine(key, end, hire_name=hire_name))
     progress = PlanProgress(plan_id)
+    phases = progress.phases
     for key, due_on, total, done, closed, waiting in rows:
-        phase = progress.phases.setdefault(key, PhaseProgress(key))
+        phase = phases.get(key)
+        if phase is None:  # not setdefault: that would make a PhaseProgress for every row
+            phase = phases[key] = PhaseProgress(key)
         phase.total += total
         phase.done += done
         phase.closed += closed
