@@ -98,8 +98,9 @@ class Line(NamedTuple):
     comment: str = ""
 
 
-@dataclass
-class Section:
+class Section(NamedTuple):
+    """A titled list of lines; a tuple for the same reason as Line."""
+
     title: str
     lines: list[Line]
     more: int = 0

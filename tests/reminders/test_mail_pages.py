@@ -244,3 +244,12 @@ def test_a_closed_account_has_no_feed(client, make_user):
     user.is_active_account = False
     db.session.commit()
     assert client.get(f"/calendar/{calendar_feed_token(user)}.ics").status_code == 404
+
+
+def test_an_unsubscribe_token_is_what_itsdangerous_signs():
+    """Links already sent must keep working: the token is exactly Signer.sign's, made faster."""
+    tokens = UnsubscribeTokens("test-secret-key")
+    issued = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+    value = f"42.3.{int(issued.timestamp())}".encode("ascii")
+    assert tokens.make(42, 3, issued) == tokens.signer.sign(value).decode("ascii")
+    assert tokens.read(tokens.make(42, 3, issued), issued) == (42, 3)
