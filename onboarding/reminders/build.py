@@ -26,7 +26,7 @@ from functools import cache
 
 from sqlalchemy import Select, bindparam, delete, select, text
 
-from onboarding.core.db import bulk_insert, one_of, table_of
+from onboarding.core.db import bulk_insert, inserts_sent_ahead, one_of, table_of
 from onboarding.core.memory import without_cycle_collection
 from onboarding.extensions import db
 from onboarding.outbox.models import OutboxMessage
@@ -55,6 +55,10 @@ logger = logging.getLogger(__name__)
 
 #: people read per batch; every batch costs the same number of queries
 BATCH_SIZE = 500
+
+
+#: messages composed per part on PostgreSQL: each part's INSERT is written while the next is composed
+WRITE_PART = 256
 
 
 #: claims of periods with nothing to say carry no information once their period is over
@@ -167,17 +171,30 @@ class _Run:
         for content in due:
             if content.kind == ADMIN:
                 content.admin = self.admin_report(content.today)
-        composed = {c.key: self.composer.compose_all(c) for c in due if not c.is_empty}
+        saying = [c for c in due if not c.is_empty]
         if self.dry_run:
-            for messages in composed.values():
-                for message in messages:
+            for c in saying:
+                for message in self.composer.compose_all(c):
                     if self.on_message:
                         self.on_message(message)
-            self.queued += len(composed)
-            self.empty += len(due) - len(composed)
+            self.queued += len(saying)
+            self.empty += len(due) - len(saying)
             return
-        queued, empty = _claim_and_queue(due, composed, self.now)
-        self.queued += queued
+        # On PostgreSQL the mail goes in parts, each part's INSERT sent as soon as it is composed:
+        # the server writes it on the other core while the next part is composed.
+        part = WRITE_PART if self.postgresql else len(saying) or 1
+        queued_ids = []
+        with inserts_sent_ahead(db.session) as insert:
+            for start in range(0, len(saying), part):
+                composed = {c.key: self.composer.compose_all(c) for c in saying[start:start + part]}
+                queued_ids += [(kind, _queue_messages(insert, composed, kind, self.now)) for kind in (PERSON, ADMIN)]
+        queued: dict[tuple[int, str], list[int]] = {}
+        for kind, sent in queued_ids:
+            for ids in sent:
+                for message_id, user_id in ids:
+                    queued.setdefault((user_id, kind), []).append(message_id)
+        queued_count, empty = _claim(due, queued, self.now)
+        self.queued += queued_count
         self.empty += empty
 
     def admin_report(self, today: date) -> AdminReport:
@@ -191,8 +208,27 @@ class _Run:
         return self.admin_reports[today]
 
 
-def _claim_and_queue(due: list[DigestContent], composed: dict, now: datetime) -> tuple[int, int]:
-    """Write the messages and their claims in the caller's transaction; returns (queued, empty).
+def _queue_messages(insert, composed: dict, kind: str, now: datetime) -> list[list[tuple]]:
+    """Send the INSERTs of one kind's composed messages, one per channel; the lists of (id, user id)
+    they return are filled when `insert`'s block ends.
+
+    One multi-row INSERT per kind and channel: a person appears at most once per kind and channel
+    in it, so the returned user ids tell which message belongs to which claim (SQLite cannot return
+    rows in parameter order from a single multi-row INSERT).
+    """
+    outbox = table_of(OutboxMessage)
+    sent = []
+    for channel in DIGEST_CHANNELS:
+        rows = [message for (_, message_kind), messages in composed.items() if message_kind == kind
+                for message in messages if message["channel"] == channel]
+        if rows:
+            sent.append(insert(outbox, rows, ["id", "user_id"], shared={
+                "status": "queued", "attempts": 0, "next_attempt_at": now, "last_error": "", "created_at": now}))
+    return sent
+
+
+def _claim(due: list[DigestContent], queued: dict[tuple[int, str], list[int]], now: datetime) -> tuple[int, int]:
+    """Claim the batch's periods in the caller's transaction, after its messages; returns (queued, empty).
 
     The messages go first, so that each claim is inserted with its message's id (the claim links
     to its first message: the email when the person gets one). A claim that another builder made
@@ -202,32 +238,16 @@ def _claim_and_queue(due: list[DigestContent], composed: dict, now: datetime) ->
     each other in a cycle.
     """
     digests = table_of(Digest)
-    outbox = table_of(OutboxMessage)
-    queued: dict[tuple[int, str], list[int]] = {}
-    # One multi-row INSERT per kind and channel: a person appears at most once per kind and channel
-    # in a batch, so the returned user ids tell which message belongs to which claim (SQLite cannot
-    # return rows in parameter order from a single multi-row INSERT).
-    for kind in (PERSON, ADMIN):
-        for channel in DIGEST_CHANNELS:
-            rows = [
-                {**message, "status": "queued", "attempts": 0, "next_attempt_at": now, "last_error": "",
-                 "created_at": now}
-                for (_, message_kind), messages in composed.items() if message_kind == kind
-                for message in messages if message["channel"] == channel
-            ]
-            if not rows:
-                continue
-            for message_id, user_id in bulk_insert(db.session, outbox, rows, ["id", "user_id"]):
-                queued.setdefault((user_id, kind), []).append(message_id)
     claims = sorted(
-        ({"user_id": c.recipient.id, "kind": c.kind, "period": c.period, "created_at": now,
+        ({"user_id": c.recipient.id, "kind": c.kind, "period": c.period,
           "message_id": queued[c.key][0] if c.key in queued else None} for c in due),
         key=lambda row: (row["user_id"], row["kind"]),
     )
     inserted = set(bulk_insert(db.session, digests, claims, ["user_id", "kind"],
-                               conflict_columns=["user_id", "kind", "period"]))
+                               conflict_columns=["user_id", "kind", "period"], shared={"created_at": now}))
     lost = [message_id for key, ids in queued.items() if key not in inserted for message_id in ids]
     if lost:
+        outbox = table_of(OutboxMessage)
         db.session.execute(delete(outbox).where(outbox.c.id.in_(lost)))
     sent = sum(1 for key in queued if key in inserted)
     return sent, len(inserted) - sent

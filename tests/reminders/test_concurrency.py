@@ -155,17 +155,32 @@ def test_a_claim_lost_to_another_builder_queues_nothing(app, person, make_plan, 
     bob = person("bob@example.com")
     for hire in (ada, bob):
         make_plan(hire=hire, manager=False, start_on=TODAY - timedelta(days=40))
-    real = digests_module._claim_and_queue
+    real = digests_module.inserts_sent_ahead
 
-    def racing(due, composed, now):
-        assert {c.recipient.email for c in due} == {"ada@example.com", "bob@example.com"}
+    def racing(session):
+        # the batch's reads are done and its first write is next
         with db.engine.begin() as other:  # a second connection: the other builder
             other.execute(insert(Digest.__table__).values(user_id=ada.id, kind="person", period="2026-W10",
-                                                          created_at=now))
-        return real(due, composed, now)
+                                                          created_at=NOW))
+        return real(session)
 
-    monkeypatch.setattr(digests_module, "_claim_and_queue", racing)
+    monkeypatch.setattr(digests_module, "inserts_sent_ahead", racing)
     assert build_digests(NOW) == 1
     assert [m.to_addr for m in db.session.scalars(select(OutboxMessage))] == ["bob@example.com"]
     ada_claims = db.session.scalars(select(Digest).where(Digest.user_id == ada.id)).all()
     assert [(d.period, d.message_id) for d in ada_claims] == [("2026-W10", None)]  # the other builder's row
+
+
+def test_mail_written_in_parts_still_links_each_claim_to_its_own_message(app, person, make_plan, monkeypatch):
+    """On PostgreSQL a batch's mail is written in parts (WRITE_PART messages each) while the next
+    part is composed; every claim must still carry its own person's message, once."""
+    addresses = organisation(person, make_plan)
+    monkeypatch.setattr(digests_module, "WRITE_PART", 2)
+    assert build_digests(NOW) == len(addresses)
+    db.session.rollback()
+    links = db.session.execute(select(Digest.user_id, OutboxMessage.user_id, OutboxMessage.to_addr)
+                               .join(OutboxMessage, OutboxMessage.id == Digest.message_id)).all()
+    assert len(links) == len(addresses)
+    assert all(claim_user == message_user for claim_user, message_user, _ in links)
+    assert {to_addr for _, _, to_addr in links} == addresses
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == len(addresses)
