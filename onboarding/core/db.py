@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from sqlalchemy import ARRAY, DateTime, Integer, MetaData, Table, any_, bindparam, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -174,11 +175,21 @@ def inserts_sent_ahead(session) -> Iterator[Callable[..., list[tuple]]]:
             sent.append((cursor, found))
         return found
 
-    with driver.pipeline():
-        yield insert
-    for cursor, found in sent:
-        found.extend(tuple(row) for row in cursor.fetchall())
-        cursor.close()
+    driver_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with driver.pipeline():
+            yield insert
+        for cursor, found in sent:
+            found.extend(tuple(row) for row in cursor.fetchall())
+            cursor.close()
+    except driver_error as error:
+        # The driver's own error, outside SQLAlchemy's execution: raised as SQLAlchemy raises its
+        # errors (an OperationalError for a lost server, which callers and the 503 page know), and a
+        # dead connection is invalidated so the pool never hands it out again.
+        lost = connection.dialect.is_disconnect(error, driver, None)
+        if lost:
+            connection.invalidate(error)
+        raise DBAPIError.instance(None, None, error, driver_error, connection_invalidated=lost) from error
 
 
 def one_of(column, name: str, postgresql: bool):

@@ -12,6 +12,7 @@ import threading
 from collections import Counter
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, insert, select
 
 from onboarding.extensions import db
@@ -184,3 +185,41 @@ def test_mail_written_in_parts_still_links_each_claim_to_its_own_message(app, pe
     assert all(claim_user == message_user for claim_user, message_user, _ in links)
     assert {to_addr for _, _, to_addr in links} == addresses
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == len(addresses)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_connection_cut_while_parts_are_in_flight_loses_nothing_and_the_next_round_sends_once(
+        app, person, make_plan, monkeypatch):
+    """The server ends the builder's connection after a part's INSERT was sent ahead and before the
+    batch commits (a restart, as in production). The round fails as a database error, nothing of the
+    batch is kept, and the next round queues every digest once."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from onboarding.reminders.compose import DigestComposer
+
+    addresses = organisation(person, make_plan)
+    db.session.commit()
+    monkeypatch.setattr(digests_module, "WRITE_PART", 2)
+    real = DigestComposer.compose_all
+    calls = []
+
+    def cut_on_the_third(self, content):
+        calls.append(content.key)
+        if len(calls) == 3:  # the first part's INSERT is on its way; end the builder's backend
+            pid = db.session.connection().connection.driver_connection.info.backend_pid
+            with db.engine.begin() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return real(self, content)
+
+    monkeypatch.setattr(DigestComposer, "compose_all", cut_on_the_third)
+    with pytest.raises(DBAPIError):
+        build_digests(NOW)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Digest)) == 0
+
+    monkeypatch.setattr(DigestComposer, "compose_all", real)
+    assert build_digests(NOW) == len(addresses)
+    db.session.rollback()
+    assert sorted(m.to_addr for m in db.session.scalars(select(OutboxMessage))) == sorted(addresses)
