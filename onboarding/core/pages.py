@@ -90,15 +90,20 @@ def _forget_failed_session() -> None:
     g._login_user = login_manager.anonymous_user()
 
 
+def _is_api_request() -> bool:
+    """An API client reads problem+json, not a page."""
+    return request.path.startswith("/api/")
+
+
 def _error_page(error):
-    if request.path.startswith("/api/"):  # an API client reads problem+json, not a page
+    original = getattr(error, "original_exception", None)
+    if isinstance(original, UNAVAILABLE_ERRORS):  # raised where our handlers do not reach (a response hook)
+        return _database_unavailable(original)
+    if _is_api_request():
         from onboarding.api.errors import problem_for_exception
 
         return problem_for_exception(error)
     code = getattr(error, "code", 500) or 500
-    original = getattr(error, "original_exception", None)
-    if isinstance(original, UNAVAILABLE_ERRORS):  # raised where our handlers do not reach (a response hook)
-        return _database_unavailable(original)
     if code == 500 and isinstance(original, SQLAlchemyError):
         _forget_failed_session()
     return render_template("errors/error.html", error=error, code=code), code
@@ -119,7 +124,7 @@ def _database_unavailable(error):
     else:
         logger.error("database unavailable%s: %s", " after the change was saved" if saved else "", describe(error))
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    if request.path.startswith("/api/"):  # an API client reads problem+json, not a page
+    if _is_api_request():
         from onboarding.api.errors import SAVED_THEN_UNAVAILABLE, problem_response
 
         return problem_response(503, SAVED_THEN_UNAVAILABLE if saved else None, headers=headers)

@@ -37,15 +37,20 @@ def init_app(app: Flask) -> None:
         return response
 
 
-def signed_in_this_request() -> bool:
-    """Whether this request loaded a signed-in person, asked without touching the database.
+def loaded_user():
+    """The person this request signed in as, if it loaded them (else None), found without touching
+    the database: for response hooks and log lines, written when the database may be gone.
 
     `current_user.is_authenticated` reads the account's `is_active_account`, which a commit has
     expired: after a change is saved it is a query, and a database that went away just then would
     turn a saved change's answer into a 500 from a response hook.
     """
     user = g.get("_login_user")
-    return user is not None and not isinstance(user, AnonymousUserMixin)
+    return None if user is None or isinstance(user, AnonymousUserMixin) else user
+
+
+def signed_in_this_request() -> bool:
+    return loaded_user() is not None
 
 
 def same_secret(a: str, b: str) -> bool:

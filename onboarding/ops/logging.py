@@ -100,13 +100,13 @@ def init_app(app: Flask) -> None:
 
 def _signed_in_user_id() -> int | None:
     """The id of the person this request signed in as, if the request loaded them; never a query
-    (the line is written when the database may be gone) and never get_id(), which carries the
-    session token."""
-    from flask_login import AnonymousUserMixin
+    and never get_id(), which carries the session token."""
     from sqlalchemy import inspect
 
-    user = g.get("_login_user")
-    if user is None or isinstance(user, AnonymousUserMixin):
+    from onboarding.core.security import loaded_user
+
+    user = loaded_user()
+    if user is None:
         return None
     identity = inspect(user).identity
     return identity[0] if identity else None

@@ -208,9 +208,15 @@ def test_a_database_gone_after_the_save_says_the_change_was_kept(own_postgres):
         own_postgres.stop("fast")
         return "renamed"
 
+    @app.post("/api/_test/save-stop-answer")
+    def api_save_stop_answer():
+        _rename_ada("Ada N.")
+        own_postgres.stop("fast")
+        return {"renamed": True}
+
     @app.after_request
     def read_in_a_hook(response):  # a response hook is outside the view's error handlers
-        if request.path == "/_test/save-stop-answer":
+        if request.path.endswith("/_test/save-stop-answer"):
             response.headers["X-Name"] = current_user.name
         return response
 
@@ -222,13 +228,17 @@ def test_a_database_gone_after_the_save_says_the_change_was_kept(own_postgres):
             assert "Your change was saved" in kept.get_data(as_text=True), path
             own_postgres.resume()
             assert client.get("/admin/").status_code == 200
+        api = client.post("/api/_test/save-stop-answer")  # the API's answer says the same, as problem+json
+        assert (api.status_code, api.mimetype) == (503, "application/problem+json")
+        assert api.get_json()["detail"].startswith("The change was saved")
+        own_postgres.resume()
 
         lost = client.post("/_test/stop-then-save")
         assert lost.status_code == 503
         body = lost.get_data(as_text=True)
         assert "nothing was changed" in body and "Your change was saved" not in body
         own_postgres.resume()
-        assert db.session.execute(text("SELECT name FROM users")).scalar() == "Ada M."
+        assert db.session.execute(text("SELECT name FROM users")).scalar() == "Ada N."
         db.session.remove()
         db.engine.dispose()
 
