@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ARRAY, DateTime, Integer, MetaData, Table, any_, bindparam, event
 from sqlalchemy.engine import Engine
@@ -190,6 +191,37 @@ def inserts_sent_ahead(session) -> Iterator[Callable[..., list[tuple]]]:
         if lost:
             connection.invalidate(error)
         raise DBAPIError.instance(None, None, error, driver_error, connection_invalidated=lost) from error
+
+
+T = TypeVar("T")
+
+
+_END = object()
+
+
+@contextmanager
+def read_ahead(items: Iterator[T]) -> Iterator[Iterator[T]]:
+    """`items` again, each one made on a thread while the caller works on the one before.
+
+    For a reader that mostly waits on a database server: the server reads the next item on another
+    core while the caller composes this one. Only the thread advances `items`, one item ahead, so
+    at most two are held at once. An error raised making an item is raised to the caller when it
+    asks for that item. When the block ends (early too, or by an error), the thread finishes the
+    item in hand and then closes `items`, so that whatever connection it holds is given back.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="read-ahead") as pool:
+        def ahead() -> Iterator[T]:
+            future = pool.submit(next, items, _END)
+            while (item := future.result()) is not _END:
+                future = pool.submit(next, items, _END)
+                yield cast(T, item)
+
+        try:
+            yield ahead()
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                pool.submit(close).result()
 
 
 def one_of(column, name: str, postgresql: bool):

@@ -11,6 +11,8 @@ the hires' open items, the managers' items waiting for sign-off, then one INSERT
 per channel (and kind, when admins are in the batch) and one of the claims carrying their
 messages' ids. The organisation-wide admin sections are read once per run (per distinct local
 date of the admins). Each batch runs with the cycle collector held back (core.memory).
+On PostgreSQL a real run reads each batch on a connection and thread of its own, one batch
+ahead (core.db.read_ahead), so that the server reads batch k+1 while batch k is composed.
 
 Nothing to say, no email; the period is still claimed (a digest row without a message), so a
 person with nothing to say is not rebuilt every 15 minutes, and something that turns up later
@@ -19,14 +21,15 @@ that day waits for the next period. Such empty claims are pruned after two weeks
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Select, bindparam, delete, select, text
+from sqlalchemy import Connection, Select, bindparam, delete, select, text
 
-from onboarding.core.db import bulk_insert, inserts_sent_ahead, one_of, table_of
+from onboarding.core.db import bulk_insert, inserts_sent_ahead, one_of, read_ahead, table_of
 from onboarding.core.memory import without_cycle_collection
 from onboarding.extensions import db
 from onboarding.outbox.models import OutboxMessage
@@ -44,9 +47,11 @@ from onboarding.reminders.content import (
 from onboarding.reminders.models import Digest
 from onboarding.reminders.schedule import due_period, zone
 from onboarding.reminders.sections import (
+    PersonRows,
     failed_mail,
-    fill_person_sections,
+    fill_from,
     overdue_plans,
+    read_person_sections,
     unmanaged_plans,
 )
 
@@ -84,21 +89,12 @@ def build_digests(
     composer = DigestComposer(now)
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     run = _Run(now=now, composer=composer, dry_run=dry_run, on_message=on_message, postgresql=postgresql)
-    after_id = 0
-    while True:
-        rows = db.session.execute(_candidates(after_id, batch_size)).all()
-        if not rows:
-            break
-        after_id = rows[-1].id
-        if postgresql:
-            # A batch's reads are index searches of a few milliseconds: starting parallel workers
-            # for them (as the planner did for the items) cost more than it saved, on a server
-            # whose other cores serve the pages meanwhile.
-            db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-        with without_cycle_collection():
-            run.batch([Recipient(*row) for row in rows])
-        if not dry_run:
-            db.session.commit()
+    with _batches(now, batch_size, postgresql, ahead=postgresql and not dry_run) as batches:
+        for batch in batches:
+            with without_cycle_collection():
+                run.batch(batch)
+            if not dry_run:
+                db.session.commit()
     if not dry_run:
         _prune_empty_claims(now)
         db.session.commit()
@@ -106,6 +102,83 @@ def build_digests(
         logger.info("digests: %d queued, %d with nothing to say%s", run.queued, run.empty,
                     " (dry run)" if dry_run else "")
     return run.queued
+
+
+@dataclass
+class _Batch:
+    """A batch of people as read: what is due for them, and the rows of their sections."""
+
+    due: list[DigestContent]
+    sections: PersonRows | None
+
+
+@contextmanager
+def _batches(now: datetime, batch_size: int, postgresql: bool, *, ahead: bool) -> Iterator[Iterator[_Batch]]:
+    """The run's batches, read in the session's transaction, or (`ahead`) on a connection of
+    their own by a thread, one batch ahead.
+
+    Reading ahead, PostgreSQL reads batch k+1 on the machine's other core while batch k is composed
+    and written: the reads are nearly half of a batch's time, and they stop adding to it. They are
+    all reads of committed rows, and each batch's read is its own transaction: a claim another
+    builder makes meanwhile is still caught by the claims' unique key. A dry run reads in the
+    session's transaction, so that it sees what the caller has not committed yet.
+    """
+    if not ahead:
+        yield _read_batches(db.session.connection, now, batch_size, postgresql)
+        return
+    # what this session wrote must be visible to the reading connection, as the first batch's
+    # commit would have made it anyway
+    db.session.commit()
+    engine = db.engine
+
+    def on_own_connection() -> Iterator[_Batch]:
+        with engine.connect() as connection:
+            yield from _read_batches(lambda: connection, now, batch_size, postgresql, end=connection.rollback)
+
+    with read_ahead(on_own_connection()) as batches:
+        yield batches
+
+
+def _read_batches(connection: Callable[[], Connection], now: datetime, batch_size: int, postgresql: bool,
+                  end: Callable[[], None] | None = None) -> Iterator[_Batch]:
+    """Batches of people by id (keyset), each with what is due for them and not claimed yet; `end`
+    is called after each batch's reads. Nothing here needs the app's context."""
+    after_id = 0
+    while True:
+        rows = connection().execute(_candidates(after_id, batch_size)).all()
+        if not rows:
+            return
+        after_id = rows[-1].id
+        if postgresql:
+            # A batch's reads are index searches of a few milliseconds: starting parallel workers
+            # for them (as the planner did for the items) cost more than it saved, on a server
+            # whose other cores serve the pages meanwhile.
+            connection().execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        due = _due(connection(), [Recipient(*row) for row in rows], now, postgresql)
+        people_due = [c for c in due if c.kind == PERSON]
+        sections = read_person_sections(connection(), people_due) if people_due else None
+        if end is not None:
+            end()
+        yield _Batch(due, sections)
+
+
+def _due(connection: Connection, people: list[Recipient], now: datetime, postgresql: bool) -> list[DigestContent]:
+    """The digests due now for these people whose period nobody has claimed yet."""
+    wanted: list[DigestContent] = []
+    for person in people:
+        local = now.astimezone(zone(person.timezone))
+        period = due_period(person.cadence, local, person.hour)
+        if period:
+            wanted.append(DigestContent(person, PERSON, period, local.date()))
+        if person.role == "admin":
+            period = due_period("weekly", local, person.hour)
+            if period:
+                wanted.append(DigestContent(person, ADMIN, period, local.date()))
+    if not wanted:
+        return []
+    claimed = set(connection.execute(_claimed_statement(postgresql), {
+        "people": list({c.recipient.id for c in wanted}), "periods": list({c.period for c in wanted})}))
+    return [c for c in wanted if (c.recipient.id, c.kind, c.period) not in claimed]
 
 
 def _candidates(after_id: int, limit: int):
@@ -147,27 +220,12 @@ class _Run:
     unmanaged: tuple[list[PlanLine], int] | None = None
     failed: tuple[list[FailedLine], int] | None = None
 
-    def batch(self, people: list[Recipient]) -> None:
-        wanted: list[DigestContent] = []
-        for person in people:
-            local = self.now.astimezone(zone(person.timezone))
-            period = due_period(person.cadence, local, person.hour)
-            if period:
-                wanted.append(DigestContent(person, PERSON, period, local.date()))
-            if person.role == "admin":
-                period = due_period("weekly", local, person.hour)
-                if period:
-                    wanted.append(DigestContent(person, ADMIN, period, local.date()))
-        if not wanted:
-            return
-        claimed = set(db.session.connection().execute(_claimed_statement(self.postgresql), {
-            "people": list({c.recipient.id for c in wanted}), "periods": list({c.period for c in wanted})}))
-        due = [c for c in wanted if (c.recipient.id, c.kind, c.period) not in claimed]
+    def batch(self, batch: _Batch) -> None:
+        due = batch.due
         if not due:
             return
-        people_due = [c for c in due if c.kind == PERSON]
-        if people_due:
-            fill_person_sections(people_due)
+        if batch.sections is not None:
+            fill_from([c for c in due if c.kind == PERSON], batch.sections)
         for content in due:
             if content.kind == ADMIN:
                 content.admin = self.admin_report(content.today)

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 
-from sqlalchemy import Select, bindparam, case, func, or_, select, union
+from sqlalchemy import Connection, Select, bindparam, case, func, or_, select, union
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
 
@@ -107,54 +107,83 @@ def _batch_statements(postgresql: bool) -> _BatchStatements:
     )
 
 
-def fill_person_sections(contents: list[DigestContent]) -> None:
-    """Hire and manager sections for a batch of people: five queries, whatever the number of plans.
+@dataclass
+class PersonRows:
+    """What a batch's hire and manager sections are made of, as read (see read_person_sections)."""
 
-    The rows are read through the session's connection (plain rows, no ORM loading: a batch
-    reads tens of thousands of them), in the session's transaction, each result fetched whole
-    (`.all()`: iterating a result fetches one row per driver call, a quarter of a batch's reading).
+    plans: Sequence
+    #: plan id -> the hire's id, for the plans whose hire is in the batch
+    as_hire: dict[int, int]
+    #: plan id -> (the manager's id, the hire's name), for those whose manager is (and is not the hire)
+    as_manager: dict[int, tuple[int, str]]
+    phases: Sequence
+    recorded: Sequence
+    hire_items: Sequence
+    waiting: Sequence
+
+
+def fill_person_sections(contents: list[DigestContent]) -> None:
+    """Hire and manager sections for a batch of people, read in the session's transaction."""
+    rows = read_person_sections(db.session.connection(), contents)
+    if rows is not None:
+        fill_from(contents, rows)
+
+
+def read_person_sections(connection: Connection, contents: list[DigestContent]) -> PersonRows | None:
+    """The rows behind a batch's hire and manager sections: five queries, whatever the number of
+    plans; None when none of the people has an active plan.
+
+    Plain rows, no ORM loading (a batch reads tens of thousands of them), each result fetched
+    whole (`.all()`: iterating a result fetches one row per driver call, a quarter of a batch's
+    reading). Nothing here needs the app: the digest builder runs it on a reading thread.
     """
-    by_person = {c.recipient.id: c for c in contents}
-    statements = _batch_statements(db.session.get_bind().dialect.name == "postgresql")
-    connection = db.session.connection()
-    plans = connection.execute(statements.plans, {"people": list(by_person)}).all()
+    people = {c.recipient.id for c in contents}
+    statements = _batch_statements(connection.dialect.name == "postgresql")
+    plans = connection.execute(statements.plans, {"people": list(people)}).all()
     if not plans:
-        return
+        return None
     # an active plan whose hire is in the batch feeds the hire's section; one whose manager (not
     # the hire themself) is in the batch feeds the manager's
-    as_hire = {plan_id: hire_id for plan_id, hire_id, _, _, _ in plans if hire_id in by_person}
+    as_hire = {plan_id: hire_id for plan_id, hire_id, _, _, _ in plans if hire_id in people}
     as_manager = {plan_id: (manager_id, hire_name) for plan_id, hire_id, manager_id, hire_name, _ in plans
-                  if manager_id in by_person and manager_id != hire_id}
+                  if manager_id in people and manager_id != hire_id}
     params = {"plans": [plan_id for plan_id, *_ in plans]}
+    phases = connection.execute(statements.phases, params).all()
+    recorded = connection.execute(statements.recorded, params).all()
+    soon = max(c.today for c in contents) + timedelta(days=DUE_SOON_DAYS)
+    hire_items = connection.execute(statements.hire_items, {"plans": list(as_hire), "soon": soon}).all() \
+        if as_hire else []
+    waiting = connection.execute(statements.waiting, {"plans": list(as_manager)}).all() if as_manager else []
+    return PersonRows(plans, as_hire, as_manager, phases, recorded, hire_items, waiting)
 
+
+def fill_from(contents: list[DigestContent], rows: PersonRows) -> None:
+    """Lay a batch's rows out into its people's hire and manager sections."""
+    by_person = {c.recipient.id: c for c in contents}
     phases: dict[int, list[tuple]] = defaultdict(list)
-    for plan_id, key, due_on, total, done, closed, waiting in connection.execute(statements.phases, params).all():
+    for plan_id, key, due_on, total, done, closed, waiting in rows.phases:
         phases[plan_id].append((key, due_on, total, done or 0, closed or 0, waiting or 0))
-    recorded = {(plan_id, key) for plan_id, key in connection.execute(statements.recorded, params).all()}
+    recorded = {(plan_id, key) for plan_id, key in rows.recorded}
 
-    latest_today = max(c.today for c in contents)
+    as_hire, as_manager = rows.as_hire, rows.as_manager
     hire_items: dict[int, list[tuple]] = defaultdict(list)
-    if as_hire:
-        found = connection.execute(statements.hire_items, {"plans": list(as_hire),
-                                                           "soon": latest_today + timedelta(days=DUE_SOON_DAYS)}).all()
-        for plan_id, text, parent_text, due_on, comment, position in found:
-            hire_items[as_hire[plan_id]].append((due_on, position, text, parent_text or "", comment or ""))
-        for items in hire_items.values():
-            items.sort(key=_by_due_date)
-    if as_manager:
-        waiting_rows = [(*as_manager[plan_id], plan_id, position, text, parent_text, due_on)
-                        for plan_id, text, parent_text, due_on, position
-                        in connection.execute(statements.waiting, {"plans": list(as_manager)}).all()]
-        waiting_rows.sort(key=lambda row: row[:4])  # manager, hire's name, plan, position
-        for manager_id, hire_name, _, _, text, parent_text, due_on in waiting_rows:
-            by_person[manager_id].waiting.append(ItemLine(text, parent_text or "", due_on, hire_name=hire_name))
+    for plan_id, text, parent_text, due_on, comment, position in rows.hire_items:
+        hire_items[as_hire[plan_id]].append((due_on, position, text, parent_text or "", comment or ""))
+    for items in hire_items.values():
+        items.sort(key=_by_due_date)
+    waiting_rows = [(*as_manager[plan_id], plan_id, position, text, parent_text, due_on)
+                    for plan_id, text, parent_text, due_on, position in rows.waiting]
+    waiting_rows.sort(key=lambda row: row[:4])  # manager, hire's name, plan, position
+    for manager_id, hire_name, _, _, text, parent_text, due_on in waiting_rows:
+        by_person[manager_id].waiting.append(ItemLine(text, parent_text or "", due_on, hire_name=hire_name))
 
-    for plan_id, hire_id, manager_id, hire_name, manager_name in plans:
-        rows = phases.get(plan_id, [])
+    for plan_id, hire_id, manager_id, hire_name, manager_name in rows.plans:
+        plan_phases = phases.get(plan_id, [])
         if plan_id in as_hire:
-            _hire_section(by_person[hire_id], hire_items.get(hire_id, []), plan_id, rows, recorded, manager_name or "")
+            _hire_section(by_person[hire_id], hire_items.get(hire_id, []), plan_id, plan_phases, recorded,
+                          manager_name or "")
         if plan_id in as_manager:
-            _manager_section(by_person[manager_id], plan_id, hire_name, rows, recorded)
+            _manager_section(by_person[manager_id], plan_id, hire_name, plan_phases, recorded)
     for content in contents:
         content.check_ins_due.sort(key=lambda line: (line.due_on, line.hire_name))
         content.attention.sort(key=lambda line: (line.status != "overdue", -line.overdue, line.hire_name))

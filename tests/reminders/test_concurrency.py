@@ -223,3 +223,80 @@ def test_a_connection_cut_while_parts_are_in_flight_loses_nothing_and_the_next_r
     assert build_digests(NOW) == len(addresses)
     db.session.rollback()
     assert sorted(m.to_addr for m in db.session.scalars(select(OutboxMessage))) == sorted(addresses)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_on_postgresql_batches_are_read_ahead_on_their_own_connection_and_see_the_callers_writes(
+        app, person, make_plan, monkeypatch):
+    """The reads of batch k+1 run on a thread of their own while batch k is composed and written.
+    What the caller wrote and did not commit is still seen (the builder commits it first)."""
+    from onboarding.people.models import User
+
+    addresses = organisation(person, make_plan)
+
+    someone = db.session.scalars(select(User).where(User.email == "hire0-0@example.com")).one()
+    someone.email = "renamed@example.com"
+    db.session.flush()  # not committed
+    addresses = (addresses - {"hire0-0@example.com"}) | {"renamed@example.com"}
+    real = digests_module.read_person_sections
+    readers = []
+
+    def reading(connection, contents):
+        readers.append((threading.current_thread().name,
+                        connection.connection.driver_connection.info.backend_pid))
+        return real(connection, contents)
+
+    real_writes = digests_module.inserts_sent_ahead
+    writers = []
+
+    def writing(session):
+        writers.append(session.connection().connection.driver_connection.info.backend_pid)
+        return real_writes(session)
+
+    monkeypatch.setattr(digests_module, "read_person_sections", reading)
+    monkeypatch.setattr(digests_module, "inserts_sent_ahead", writing)
+    assert build_digests(NOW, batch_size=10) == len(addresses)
+    db.session.rollback()
+    assert sorted(m.to_addr for m in db.session.scalars(select(OutboxMessage))) == sorted(addresses)
+    assert len(readers) == 6 and len(writers) == 6  # 52 people in batches of 10
+    assert all(name.startswith("read-ahead") for name, _ in readers)
+    assert {pid for _, pid in readers}.isdisjoint(writers)  # two connections at once
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_cut_reading_connection_fails_the_round_gives_the_connection_back_and_the_next_round_sends_once(
+        app, person, make_plan, monkeypatch):
+    """The server ends the reading thread's connection in the third batch's reads. The round fails
+    as a database error at that batch (the two before are committed), no connection is left
+    checked out, and the next round queues the rest, each once."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    addresses = organisation(person, make_plan)
+    db.session.commit()
+    real = digests_module.read_person_sections
+    calls = []
+    engine = db.engine  # the reading thread has no app context
+
+    def cut_on_the_third(connection, contents):
+        calls.append(len(contents))
+        if len(calls) == 3:
+            pid = connection.connection.driver_connection.info.backend_pid
+            with engine.begin() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return real(connection, contents)
+
+    monkeypatch.setattr(digests_module, "read_person_sections", cut_on_the_third)
+    with pytest.raises(DBAPIError):
+        build_digests(NOW, batch_size=10)
+    db.session.rollback()
+    db.session.close()
+    assert db.engine.pool.checkedout() == 0
+    first = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+    assert first == 20  # the two batches before the cut, kept
+    assert db.session.scalar(select(func.count()).select_from(Digest)) == 20
+
+    monkeypatch.setattr(digests_module, "read_person_sections", real)
+    assert build_digests(NOW, batch_size=10) == len(addresses) - 20
+    db.session.rollback()
+    assert sorted(m.to_addr for m in db.session.scalars(select(OutboxMessage))) == sorted(addresses)
