@@ -5,12 +5,13 @@ date for daily, ISO week for weekly, counted from Monday's send hour) has no dig
 "Passed, and not yet claimed" rather than "equal to now" is what makes downtime and DST harmless.
 
 People are read in batches (keyset on id), and each batch costs a fixed number of queries whatever
-the number of plans: candidates, (on PostgreSQL) one SET LOCAL that keeps the batch's reads from
-starting parallel workers, claimed periods, the batch's plans, their phases, recorded check-ins,
+the number of plans: candidates, (on PostgreSQL) one statement of planner settings for the
+batch's reads (_BATCH_READ_SETTINGS), claimed periods, the batch's plans, their phases, recorded check-ins,
 the hires' open items, the managers' items waiting for sign-off, then one INSERT of the messages
 per channel (and kind, when admins are in the batch) and one of the claims carrying their
 messages' ids. The organisation-wide admin sections are read once per run (per distinct local
-date of the admins). Each batch runs with the cycle collector held back (core.memory).
+date of the admins). The run goes without the cycle collector, which collects once per batch
+instead (core.memory).
 On PostgreSQL a real run reads each batch on a connection and thread of its own, one batch
 ahead (core.db.read_ahead), so that the server reads batch k+1 while batch k is composed.
 
@@ -47,7 +48,6 @@ from onboarding.reminders.content import (
 from onboarding.reminders.models import Digest
 from onboarding.reminders.schedule import due_period, zone
 from onboarding.reminders.sections import (
-    PersonRows,
     failed_mail,
     fill_from,
     overdue_plans,
@@ -89,12 +89,16 @@ def build_digests(
     composer = DigestComposer(now)
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     run = _Run(now=now, composer=composer, dry_run=dry_run, on_message=on_message, postgresql=postgresql)
-    with _batches(now, batch_size, postgresql, ahead=postgresql and not dry_run) as batches:
+    # The cycle collector is held back for the whole run, reading included (the reading thread's
+    # rows and contents set it off as often as composing did), and collects each batch's young
+    # objects once, after the batch.
+    with without_cycle_collection() as collect, \
+            _batches(now, batch_size, postgresql, ahead=postgresql and not dry_run) as batches:
         for batch in batches:
-            with without_cycle_collection():
-                run.batch(batch)
+            run.batch(batch)
             if not dry_run:
                 db.session.commit()
+            collect()
     if not dry_run:
         _prune_empty_claims(now)
         db.session.commit()
@@ -104,16 +108,9 @@ def build_digests(
     return run.queued
 
 
-@dataclass
-class _Batch:
-    """A batch of people as read: what is due for them, and the rows of their sections."""
-
-    due: list[DigestContent]
-    sections: PersonRows | None
-
-
 @contextmanager
-def _batches(now: datetime, batch_size: int, postgresql: bool, *, ahead: bool) -> Iterator[Iterator[_Batch]]:
+def _batches(now: datetime, batch_size: int, postgresql: bool, *,
+             ahead: bool) -> Iterator[Iterator[list[DigestContent]]]:
     """The run's batches, read in the session's transaction, or (`ahead`) on a connection of
     their own by a thread, one batch ahead.
 
@@ -131,7 +128,7 @@ def _batches(now: datetime, batch_size: int, postgresql: bool, *, ahead: bool) -
     db.session.commit()
     engine = db.engine
 
-    def on_own_connection() -> Iterator[_Batch]:
+    def on_own_connection() -> Iterator[list[DigestContent]]:
         with engine.connect() as connection:
             yield from _read_batches(lambda: connection, now, batch_size, postgresql, end=connection.rollback)
 
@@ -140,9 +137,14 @@ def _batches(now: datetime, batch_size: int, postgresql: bool, *, ahead: bool) -
 
 
 def _read_batches(connection: Callable[[], Connection], now: datetime, batch_size: int, postgresql: bool,
-                  end: Callable[[], None] | None = None) -> Iterator[_Batch]:
-    """Batches of people by id (keyset), each with what is due for them and not claimed yet; `end`
-    is called after each batch's reads. Nothing here needs the app's context."""
+                  end: Callable[[], None] | None = None) -> Iterator[list[DigestContent]]:
+    """Batches of people by id (keyset): for each, what is due for them and not claimed yet, with
+    its hire and manager sections laid out (the admins' come later, from the run); `end` is called
+    after each batch's reads. Nothing here needs the app's context.
+
+    Laying the rows out here puts that work on the reading thread when reading ahead: it runs
+    while the caller's thread waits on the server writing the batch before (Python runs one thread
+    at a time, so only waiting time can be shared)."""
     after_id = 0
     while True:
         rows = connection().execute(_candidates(after_id, batch_size)).all()
@@ -150,30 +152,52 @@ def _read_batches(connection: Callable[[], Connection], now: datetime, batch_siz
             return
         after_id = rows[-1].id
         if postgresql:
-            # A batch's reads are index searches of a few milliseconds: starting parallel workers
-            # for them (as the planner did for the items) cost more than it saved, on a server
-            # whose other cores serve the pages meanwhile.
-            connection().execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+            connection().execute(_BATCH_READ_SETTINGS)
         due = _due(connection(), [Recipient(*row) for row in rows], now, postgresql)
         people_due = [c for c in due if c.kind == PERSON]
         sections = read_person_sections(connection(), people_due) if people_due else None
         if end is not None:
             end()
-        yield _Batch(due, sections)
+        if sections is not None:
+            fill_from(people_due, sections)
+        yield due
+
+
+#: On PostgreSQL, for the batch's own transaction (set_config(..., true) is SET LOCAL), in one statement:
+#: - no parallel workers: a batch's reads are index searches of a few milliseconds; starting
+#:   workers for them (as the planner did for the items) cost more than it saved, on a server
+#:   whose other cores serve the pages meanwhile;
+#: - random pages cost as an SSD's, or the cache's: a batch reads pages the app reads all day.
+#:   At the default (4, a spinning disk's) the planner priced the index of the batch's sub-items
+#:   (migration 0010) above a walk of every sub-item of the organisation whenever the visibility
+#:   map was behind (as after a bulk import, before autovacuum), and chose the walk: 9 ms a
+#:   statement instead of 1, three statements a batch, and growing with the organisation.
+_BATCH_READ_SETTINGS = text("SELECT set_config('max_parallel_workers_per_gather', '0', true), "
+                            "set_config('random_page_cost', '1.1', true)")
 
 
 def _due(connection: Connection, people: list[Recipient], now: datetime, postgresql: bool) -> list[DigestContent]:
     """The digests due now for these people whose period nobody has claimed yet."""
+    # (time zone, cadence, hour) -> (period, local date): worked out once for the many people who share them
+    periods: dict[tuple[str, str, int], tuple[str | None, date]] = {}
+
+    def period_of(timezone: str, cadence: str, hour: int) -> tuple[str | None, date]:
+        key = (timezone, cadence, hour)
+        found = periods.get(key)
+        if found is None:
+            local = now.astimezone(zone(timezone))
+            found = periods[key] = (due_period(cadence, local, hour), local.date())
+        return found
+
     wanted: list[DigestContent] = []
     for person in people:
-        local = now.astimezone(zone(person.timezone))
-        period = due_period(person.cadence, local, person.hour)
+        period, today = period_of(person.timezone, person.cadence, person.hour)
         if period:
-            wanted.append(DigestContent(person, PERSON, period, local.date()))
+            wanted.append(DigestContent(person, PERSON, period, today))
         if person.role == "admin":
-            period = due_period("weekly", local, person.hour)
+            period, today = period_of(person.timezone, "weekly", person.hour)
             if period:
-                wanted.append(DigestContent(person, ADMIN, period, local.date()))
+                wanted.append(DigestContent(person, ADMIN, period, today))
     if not wanted:
         return []
     claimed = set(connection.execute(_claimed_statement(postgresql), {
@@ -220,12 +244,9 @@ class _Run:
     unmanaged: tuple[list[PlanLine], int] | None = None
     failed: tuple[list[FailedLine], int] | None = None
 
-    def batch(self, batch: _Batch) -> None:
-        due = batch.due
+    def batch(self, due: list[DigestContent]) -> None:
         if not due:
             return
-        if batch.sections is not None:
-            fill_from([c for c in due if c.kind == PERSON], batch.sections)
         for content in due:
             if content.kind == ADMIN:
                 content.admin = self.admin_report(content.today)

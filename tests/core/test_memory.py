@@ -40,3 +40,12 @@ def test_a_collector_already_off_stays_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_block_can_collect_each_steps_cycles_while_the_collector_stays_off():
+    with without_cycle_collection() as collect:
+        nodes = [Node() for _ in range(5000)]
+        del nodes
+        collect()
+        assert not gc.isenabled()
+        assert not any(isinstance(o, Node) for o in gc.get_objects())
