@@ -1,6 +1,7 @@
 """Declarative base, naming convention and the column types every model shares."""
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -211,10 +212,12 @@ def read_ahead(items: Iterator[T]) -> Iterator[Iterator[T]]:
     """
     with ThreadPoolExecutor(1, thread_name_prefix="read-ahead") as pool:
         def ahead() -> Iterator[T]:
-            future = pool.submit(next, items, _END)
-            while (item := future.result()) is not _END:
-                future = pool.submit(next, items, _END)
-                yield cast(T, item)
+            # the item goes straight from its future to the caller: a local holding it would keep
+            # it alive (and walked by the cycle collector) while the caller works on the next one
+            futures = deque([pool.submit(next, items, _END)])
+            while futures[0].result() is not _END:
+                futures.append(pool.submit(next, items, _END))
+                yield cast(T, futures.popleft().result())
 
         try:
             yield ahead()

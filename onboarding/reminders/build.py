@@ -98,6 +98,7 @@ def build_digests(
             run.batch(batch)
             if not dry_run:
                 db.session.commit()
+            del batch  # done with: not walked by the collection
             collect()
     if not dry_run:
         _prune_empty_claims(now)
@@ -147,20 +148,27 @@ def _read_batches(connection: Callable[[], Connection], now: datetime, batch_siz
     at a time, so only waiting time can be shared)."""
     after_id = 0
     while True:
-        rows = connection().execute(_candidates(after_id, batch_size)).all()
-        if not rows:
+        people = [Recipient(*row) for row in connection().execute(_candidates(after_id, batch_size)).all()]
+        if not people:
             return
-        after_id = rows[-1].id
-        if postgresql:
-            connection().execute(_BATCH_READ_SETTINGS)
-        due = _due(connection(), [Recipient(*row) for row in rows], now, postgresql)
-        people_due = [c for c in due if c.kind == PERSON]
-        sections = read_person_sections(connection(), people_due) if people_due else None
-        if end is not None:
-            end()
-        if sections is not None:
-            fill_from(people_due, sections)
-        yield due
+        after_id = people[-1].id
+        # read in a function of its own, so that this generator's frame does not keep the batch's
+        # rows alive while the caller works on them (the collection after each batch walked them)
+        yield _read_batch(connection(), people, now, postgresql, end)
+
+
+def _read_batch(connection: Connection, people: list[Recipient], now: datetime, postgresql: bool,
+                end: Callable[[], None] | None) -> list[DigestContent]:
+    if postgresql:
+        connection.execute(_BATCH_READ_SETTINGS)
+    due = _due(connection, people, now, postgresql)
+    people_due = [c for c in due if c.kind == PERSON]
+    sections = read_person_sections(connection, people_due) if people_due else None
+    if end is not None:
+        end()
+    if sections is not None:
+        fill_from(people_due, sections)
+    return due
 
 
 #: On PostgreSQL, for the batch's own transaction (set_config(..., true) is SET LOCAL), in one statement:

@@ -43,3 +43,29 @@ def test_statements_grow_with_batches_of_people_not_with_plans(app, person, make
     assert len(selects) == 4  # three batches and the empty read that ends the run
     assert people == 14
     assert len(statements) <= 3 * 15 + 2
+
+
+def test_a_batch_is_let_go_before_its_collection(app, person, make_plan, monkeypatch):
+    """The collection after each batch walks only what is still alive: the batch just sent is not
+    (neither the loop nor the reading generator holds on to its rows and contents)."""
+    import gc
+
+    from onboarding.core import memory
+    from onboarding.reminders.content import DigestContent
+
+    organisation(person, make_plan, 5)
+    alive_at_collection: list[int] = []
+    collect = memory.collect_young
+
+    def counting_collect() -> None:
+        alive_at_collection.append(sum(isinstance(o, DigestContent) for o in gc.get_objects()))
+        collect()
+
+    monkeypatch.setattr(memory, "collect_young", counting_collect)
+    assert build_digests(NOW, batch_size=5) == 13
+    # three batches, then the run's end; on PostgreSQL the reading thread may already hold the next
+    # batch: at most 10 digests for its 5 people (an admin gets two), never the one just sent as well
+    assert len(alive_at_collection) == 4
+    assert all(alive <= 10 for alive in alive_at_collection), alive_at_collection
+    if db.engine.dialect.name == "sqlite":
+        assert alive_at_collection == [0, 0, 0, 0]
