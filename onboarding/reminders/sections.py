@@ -58,8 +58,7 @@ def _batch_statements(postgresql: bool) -> _BatchStatements:
     def plan_ids(column):
         return one_of(column, "plans", postgresql)
 
-    hire, manager, parent = aliased(User), aliased(User), aliased(PlanItem)
-    plans = _batch_plans_postgresql() if postgresql else _batch_plans(hire, manager)
+    parent = aliased(PlanItem)
     if postgresql:
         # Leaves: not among the batch's parents, one set the server hashes once (read from the
         # sub-items index, migration 0010). Correlated per item, as leaf_items_condition is,
@@ -71,7 +70,7 @@ def _batch_statements(postgresql: bool) -> _BatchStatements:
         # SQLite probes the parent index in-process: as cheap as the set, without building it
         leaf = leaf_items_condition()
     return _BatchStatements(
-        plans=plans,
+        plans=_batch_plans_postgresql() if postgresql else _batch_plans(),
         # Leaf items per (plan, phase, due date): enough for ramp status, phase ends and check-ins.
         phases=select(
             PlanItem.plan_id, PlanItem.phase_key, PlanItem.due_on, func.count(),
@@ -96,11 +95,12 @@ def _batch_statements(postgresql: bool) -> _BatchStatements:
     )
 
 
-def _batch_plans(hire, manager) -> Select:
+def _batch_plans() -> Select:
     """The active plans of which a batch's person is the hire or the manager, with both names.
 
     As a hire UNION as a manager, so each half is an index search; an OR of the two made SQLite
     scan every plan of the organisation for every batch."""
+    hire, manager = aliased(User), aliased(User)
     batch_plans = union(
         select(Plan.id).where(Plan.is_active.is_(True), one_of(Plan.hire_id, "people", False)),
         select(Plan.id).where(Plan.is_active.is_(True), one_of(Plan.manager_id, "people", False)),
