@@ -8,7 +8,20 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ARRAY, DateTime, Integer, MetaData, Table, any_, bindparam, event
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    any_,
+    bindparam,
+    event,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
@@ -98,23 +111,51 @@ def bulk_insert(session, table: Table, rows: list[dict], returning: list[str], *
     travel in binary (`%b`): as text, every element of a mail's body was quoted and escaped by
     psycopg and parsed back by the server, 2.5x the cost of the insert it fed. A shared value is
     one parameter beside the arrays (dumping a round's timestamps and statuses element by element
-    was a tenth of writing its mail). SQLite uses SQLAlchemy's multi-row VALUES.
+    was a tenth of writing its mail).
+
+    On SQLite the rows go as a multi-row VALUES that an INSERT ... SELECT reads, each column's
+    values converted by its type at once and a shared value once. SQLAlchemy's own multi-row
+    insert converted and bound every value of every row one by one, shared ones too: a fifth
+    of writing a digest batch's mail.
     """
     if not rows:
         return []
     shared = shared or {}
-    if session.get_bind().dialect.name != "postgresql":
-        from sqlalchemy import Insert
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt: Insert = sqlite_insert(table)
-        if conflict_columns:
-            stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
-        if shared:
-            rows = [{**row, **shared} for row in rows]
-        return [tuple(row) for row in session.execute(stmt.returning(*(table.c[n] for n in returning)), rows)]
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return [tuple(row) for sql, parameters in _sqlite_inserts(connection.dialect, table, rows, returning,
+                                                                 conflict_columns, shared)
+                for row in connection.exec_driver_sql(sql, parameters)]
     sql, parameters = _postgresql_insert(table, rows, returning, conflict_columns, shared)
-    return [tuple(row) for row in session.connection().exec_driver_sql(sql, parameters)]
+    return [tuple(row) for row in connection.exec_driver_sql(sql, parameters)]
+
+
+#: SQLite's limit on a statement's parameters (SQLITE_MAX_VARIABLE_NUMBER, since 3.32)
+_SQLITE_MAX_PARAMETERS = 32766
+
+
+def _sqlite_inserts(dialect, table: Table, rows: list[dict], returning: list[str], conflict_columns: list[str] | None,
+                    shared: dict) -> Iterator[tuple[str, tuple]]:
+    """`bulk_insert`'s statements and parameters on SQLite: as many rows per statement as its
+    parameter limit allows, the shared values once in each."""
+    def converted(name: str, values: list) -> list:
+        convert = table.c[name].type._cached_bind_processor(dialect)
+        return values if convert is None else [convert(value) for value in values]
+
+    names = list(rows[0])
+    columns = [converted(name, [row[name] for row in rows]) for name in names]
+    shared_values = [converted(name, [value])[0] for name, value in shared.items()]
+    per_statement = (_SQLITE_MAX_PARAMETERS - len(shared_values)) // len(names)
+    # VALUES names its columns column1, column2, ...; WHERE true lets ON CONFLICT follow a SELECT
+    selected = ", ".join([*(f"column{n}" for n in range(1, len(names) + 1)), *("?" for _ in shared_values)])
+    tail = (f" WHERE true ON CONFLICT ({', '.join(conflict_columns)}) DO NOTHING" if conflict_columns else "") \
+        + f" RETURNING {', '.join(returning)}"
+    placeholders = "(" + ", ".join("?" for _ in names) + ")"
+    for start in range(0, len(rows), per_statement):
+        count = min(per_statement, len(rows) - start)
+        values = [value for row in zip(*(column[start:start + count] for column in columns)) for value in row]
+        yield (f"INSERT INTO {table.name} ({', '.join([*names, *shared])}) SELECT {selected} "
+               f"FROM (VALUES {', '.join([placeholders] * count)}){tail}", (*shared_values, *values))
 
 
 def _postgresql_insert(table: Table, rows: list[dict], returning: list[str], conflict_columns: list[str] | None,
@@ -228,8 +269,13 @@ def read_ahead(items: Iterator[T]) -> Iterator[Iterator[T]]:
 
 
 def one_of(column, name: str, postgresql: bool):
-    """`column IN (ids)`, the ids bound as `name`: on PostgreSQL `= ANY(array)`, one parameter (psycopg
-    re-parses a statement with hundreds of placeholders on every run), elsewhere an expanding IN list."""
+    """`column IN (ids)`, the ids bound as `name`, as one parameter: on PostgreSQL `= ANY(array)`,
+    on SQLite `IN (SELECT value FROM json_each(list))`.
+
+    An expanding IN list would be a placeholder per id, so every batch's statement is new text:
+    psycopg re-parsed statements hundreds of placeholders long on every run, and on SQLite
+    SQLAlchemy rendered and bound the list afresh each time and the driver prepared it again.
+    """
     if postgresql:
         return column == any_(bindparam(name, type_=ARRAY(Integer)))
-    return column.in_(bindparam(name, expanding=True))
+    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(name, type_=JSON))))

@@ -1,7 +1,7 @@
 """`bulk_insert` writes every value as given, whatever characters a mail holds, on both databases."""
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from onboarding.core.db import bulk_insert, inserts_sent_ahead, table_of
 from onboarding.extensions import db
@@ -74,3 +74,19 @@ def test_inserts_sent_ahead_return_their_rows_when_the_block_ends_and_are_counte
     assert len([s for s in statements if s.startswith("INSERT INTO outbox_messages")]) == 3
     stored = {m.id: m for m in db.session.scalars(select(OutboxMessage))}
     assert [stored[part[0][0]].to_addr for part in parts] == [email for _, email in people]
+
+
+def test_more_rows_than_one_statement_holds_are_all_written(app, make_user, count_queries):
+    """SQLite binds at most 32,766 values a statement: a bigger insert goes in several, and still
+    returns every row (PostgreSQL sends one array per column whatever the count)."""
+    ada = make_user(email="ada@example.com")
+    rows = [{"user_id": ada.id, "kind": "person", "period": f"p{n}", "message_id": None} for n in range(9000)]
+    with count_queries() as statements:
+        returned = bulk_insert(db.session, table_of(Digest), rows, ["period"],
+                               conflict_columns=["user_id", "kind", "period"], shared={"created_at": NOW})
+    db.session.commit()
+
+    inserts = [s for s in statements if s.startswith("INSERT INTO digests")]
+    assert len(inserts) == (2 if db.session.get_bind().dialect.name == "sqlite" else 1)
+    assert sorted(period for (period,) in returned) == sorted(row["period"] for row in rows)
+    assert db.session.scalar(select(func.count()).select_from(Digest).where(Digest.created_at == NOW)) == 9000
