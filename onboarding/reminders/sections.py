@@ -40,7 +40,7 @@ from onboarding.reminders.content import (
 @dataclass(frozen=True)
 class _BatchStatements:
     """The batch's five reads, built once per process. The first finds the batch's plans; the
-    others take those plans' ids as an expanding parameter, so each reads only those plans' rows
+    others take those plans' ids as one parameter (core.db.one_of), so each reads only those plans' rows
     through an index (given the people's ids behind a subquery, PostgreSQL misjudged the plans'
     number and anti-joined every item of the organisation for each batch)."""
 
@@ -191,9 +191,10 @@ def read_person_sections(connection: Connection, contents: list[DigestContent]) 
 def fill_from(contents: list[DigestContent], rows: PersonRows) -> None:
     """Lay a batch's rows out into its people's hire and manager sections."""
     by_person = {c.recipient.id: c for c in contents}
+    # each plan's rows as read: (plan, phase, due date, leaves, done, closed, waiting), never NULL
     phases: dict[int, list[tuple]] = defaultdict(list)
-    for plan_id, key, due_on, total, done, closed, waiting in rows.phases:
-        phases[plan_id].append((key, due_on, total, done or 0, closed or 0, waiting or 0))
+    for row in rows.phases:
+        phases[row[0]].append(row)
     recorded = {(plan_id, key) for plan_id, key in rows.recorded}
 
     as_hire, as_manager = rows.as_hire, rows.as_manager
@@ -229,7 +230,8 @@ def _by_due_date(item: tuple) -> tuple:
 def _phase_ends(rows: Iterable[tuple]) -> dict[str, date]:
     """Each dated phase's end: the latest due date of its items (as the ramp status counts it)."""
     ends: dict[str, date] = {}
-    for key, due_on, *_ in rows:
+    for row in rows:
+        key, due_on = row[1], row[2]
         if key not in ends or due_on > ends[key]:
             ends[key] = due_on
     return ends
@@ -257,13 +259,9 @@ def _hire_section(content: DigestContent, items: list[tuple], plan_id: int, rows
 
 def _manager_section(content: DigestContent, plan_id: int, hire_name: str, rows: list[tuple], recorded: set) -> None:
     today = content.today
-    notice = today + timedelta(days=CHECK_IN_NOTICE_DAYS)
-    for key, end in _phase_ends(rows).items():
-        if end <= notice and (plan_id, key) not in recorded:
-            content.check_ins_due.append(CheckInLine(key, end, hire_name=hire_name))
     progress = PlanProgress(plan_id)
     phases = progress.phases
-    for key, due_on, total, done, closed, waiting in rows:
+    for _, key, due_on, total, done, closed, waiting in rows:
         phase = phases.get(key)
         if phase is None:  # not setdefault: that would make a PhaseProgress for every row
             phase = phases[key] = PhaseProgress(key)
@@ -274,6 +272,12 @@ def _manager_section(content: DigestContent, plan_id: int, hire_name: str, rows:
         if due_on < today:
             phase.overdue += total - done
         phase.due_on = due_on if phase.due_on is None or due_on > phase.due_on else phase.due_on
+    # a phase's due date is its end (the latest due date of its items, as _phase_ends finds it)
+    notice = today + timedelta(days=CHECK_IN_NOTICE_DAYS)
+    for key, phase in phases.items():
+        end = phase.due_on
+        if end is not None and end <= notice and (plan_id, key) not in recorded:
+            content.check_ins_due.append(CheckInLine(key, end, hire_name=hire_name))
     status = ramp_status(progress, today)
     if status in NEEDS_ATTENTION:
         content.attention.append(ReportLine(hire_name, status, progress.overdue))
