@@ -20,6 +20,20 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+#: SMTP connections the outbox sends over side by side, unless ONBOARDING_SMTP_CONNECTIONS says
+#: otherwise: three is what hosted relays commonly allow one account (Microsoft 365's limit)
+SMTP_CONNECTIONS = 3
+
+
+def smtp_connections(value: str | None) -> int:
+    """ONBOARDING_SMTP_CONNECTIONS as a number from 1 to 20 (unset: the default)."""
+    if value is None or not value.strip():
+        return SMTP_CONNECTIONS
+    if not value.strip().isdigit() or not 1 <= int(value) <= 20:
+        raise ConfigError(f"ONBOARDING_SMTP_CONNECTIONS must be a whole number from 1 to 20, not {value!r}")
+    return int(value)
+
+
 def _env_bool(name: str, default: bool) -> bool:
     value = _env(name)
     if value is None:
@@ -54,6 +68,7 @@ def load_config(instance_path: str) -> dict:
         "SMTP_USER": _env("SMTP_USER"),
         "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
         "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", False),
+        "SMTP_CONNECTIONS": smtp_connections(_env("SMTP_CONNECTIONS")),
         "MAIL_FROM": _env("MAIL_FROM", "Onboarding <onboarding@localhost>"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -2,15 +2,26 @@
 
 Channels: email (SMTP), webhook (signed HTTP POSTs), slack and teams (chat digests). Each is drained
 in turn with the same claim, backoff and outcome bookkeeping (outbox/queue.py).
+
+Mail goes over SMTP_CONNECTIONS connections side by side (ONBOARDING_SMTP_CONNECTIONS, default 3),
+each a sender of its own: a thread with its own app context and database session that claims a
+batch, sends it over its connection and claims the next. A message waits on two servers' replies
+(the SMTP server's, four per message, and the database's for its outcome), so one connection
+leaves both idle most of the time; a few senders keep them busy. The claim keeps them apart
+(SKIP LOCKED on PostgreSQL, the one write lock on SQLite) exactly as it keeps apart senders in
+separate processes. Set it to 1 for a server that allows a single connection.
 """
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from flask import current_app
+from flask import Flask, current_app
 
+from onboarding.extensions import db
 from onboarding.outbox.channels import email, slack, teams, webhook
 from onboarding.outbox.queue import BATCH_SIZE, ClaimedMessage, claim_batch
 
@@ -38,21 +49,63 @@ def deliver_outbox(now: datetime, *, batch_size: int = BATCH_SIZE, max_batches: 
 
     With no SMTP_HOST configured, mail is not claimed and stays queued (webhooks and chat still go).
     A channel's round stops at the first connection failure (the server is down: the rest waits).
+    `max_batches` bounds the batches claimed per channel, whatever the number of senders.
     """
     if now.tzinfo is None:
         raise ValueError("deliver_outbox needs an aware UTC datetime")
     sent = 0
     for channel, send_batch in _channels():
-        batches = 0
-        while max_batches is None or batches < max_batches:
-            batch = claim_batch(now, batch_size, channel)
-            if not batch:
-                break
-            batches += 1
-            delivered, connection_ok = send_batch(batch, now)
-            sent += delivered
-            if not connection_ok:
-                break
+        senders = int(current_app.config.get("SMTP_CONNECTIONS") or 1) if channel == "email" else 1
+        round_ = _Round(channel, send_batch, now, batch_size, max_batches)
+        if senders <= 1:
+            round_.drain()
+        else:
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            with ThreadPoolExecutor(max_workers=senders, thread_name_prefix=f"outbox-{channel}") as pool:
+                for future in [pool.submit(round_.drain_in, app) for _ in range(senders)]:
+                    future.result()  # a sender's error is raised here, after the others finished
+        sent += round_.sent
     if sent:
         logger.info("outbox: %d message(s) delivered", sent)
     return sent
+
+
+class _Round:
+    """One channel's round: its senders claim batches until none is due, the batch budget is
+    spent, or one of them finds the server unreachable (then the others stop after their batch)."""
+
+    def __init__(self, channel: str, send_batch: Sender, now: datetime, batch_size: int, max_batches: int | None):
+        self.channel, self.send_batch, self.now, self.batch_size = channel, send_batch, now, batch_size
+        self.budget = max_batches
+        self.sent = 0
+        self.stopped = threading.Event()
+        self.lock = threading.Lock()
+
+    def _take_batch(self) -> bool:
+        with self.lock:
+            if self.stopped.is_set() or self.budget == 0:
+                return False
+            if self.budget is not None:
+                self.budget -= 1
+            return True
+
+    def drain(self) -> None:
+        while self._take_batch():
+            batch = claim_batch(self.now, self.batch_size, self.channel)
+            if not batch:
+                self.stopped.set()
+                return
+            delivered, connection_ok = self.send_batch(batch, self.now)
+            with self.lock:
+                self.sent += delivered
+            if not connection_ok:
+                self.stopped.set()
+                return
+
+    def drain_in(self, app: Flask) -> None:
+        """`drain` on a thread of its own: its own app context, so its own session and connection."""
+        with app.app_context():
+            try:
+                self.drain()
+            finally:
+                db.session.remove()
