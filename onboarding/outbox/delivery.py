@@ -55,7 +55,7 @@ def deliver_outbox(now: datetime, *, batch_size: int = BATCH_SIZE, max_batches: 
         raise ValueError("deliver_outbox needs an aware UTC datetime")
     sent = 0
     for channel, send_batch in _channels():
-        senders = int(current_app.config.get("SMTP_CONNECTIONS") or 1) if channel == "email" else 1
+        senders = current_app.config["SMTP_CONNECTIONS"] if channel == "email" else 1  # config.py checks it
         round_ = _Round(channel, send_batch, now, batch_size, max_batches)
         if senders <= 1:
             round_.drain()
