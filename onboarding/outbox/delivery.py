@@ -4,8 +4,9 @@ Channels: email (SMTP), webhook (signed HTTP POSTs), slack and teams (chat diges
 in turn with the same claim, backoff and outcome bookkeeping (outbox/queue.py).
 
 Mail goes over SMTP_CONNECTIONS connections side by side (ONBOARDING_SMTP_CONNECTIONS, default 3),
-each a sender of its own: a thread with its own app context and database session that claims a
-batch, sends it over its connection and claims the next. A message waits on two servers' replies
+each a sender of its own: the calling thread, and once it has claimed a batch, threads with their
+own app context and database session; each claims a batch, sends it over its connection and
+claims the next. A message waits on two servers' replies
 (the SMTP server's, four per message, and the database's for its outcome), so one connection
 leaves both idle most of the time; a few senders keep them busy. The claim keeps them apart
 (SKIP LOCKED on PostgreSQL, the one write lock on SQLite) exactly as it keeps apart senders in
@@ -16,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 from flask import Flask, current_app
@@ -60,14 +61,26 @@ def deliver_outbox(now: datetime, *, batch_size: int = BATCH_SIZE, max_batches: 
         if senders <= 1:
             round_.drain()
         else:
-            app = current_app._get_current_object()  # type: ignore[attr-defined]
-            with ThreadPoolExecutor(max_workers=senders, thread_name_prefix=f"outbox-{channel}") as pool:
-                for future in [pool.submit(round_.drain_in, app) for _ in range(senders)]:
-                    future.result()  # a sender's error is raised here, after the others finished
+            _drain_side_by_side(round_, senders)
         sent += round_.sent
     if sent:
         logger.info("outbox: %d message(s) delivered", sent)
     return sent
+
+
+def _drain_side_by_side(round_: _Round, senders: int) -> None:
+    """This thread is the first sender; the others start once it has claimed a batch, so a round
+    with nothing due (most of the scheduler's) costs one claim and no threads."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with ThreadPoolExecutor(max_workers=senders - 1, thread_name_prefix=f"outbox-{round_.channel}") as pool:
+        others: list[Future] = []
+
+        def start_others() -> None:
+            others.extend(pool.submit(round_.drain_in, app) for _ in range(senders - 1))
+
+        round_.drain(on_first_batch=start_others)
+        for future in others:
+            future.result()  # a sender's error is raised here, after the others finished
 
 
 class _Round:
@@ -89,12 +102,15 @@ class _Round:
                 self.budget -= 1
             return True
 
-    def drain(self) -> None:
+    def drain(self, on_first_batch: Callable[[], None] | None = None) -> None:
         while self._take_batch():
             batch = claim_batch(self.now, self.batch_size, self.channel)
             if not batch:
                 self.stopped.set()
                 return
+            if on_first_batch is not None:
+                on_first_batch()
+                on_first_batch = None
             delivered, connection_ok = self.send_batch(batch, self.now)
             with self.lock:
                 self.sent += delivered

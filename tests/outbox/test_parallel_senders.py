@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from onboarding.config import ConfigError, load_config
 from onboarding.extensions import db
@@ -69,6 +71,23 @@ def test_several_connections_send_at_once_and_each_message_exactly_once(app, ser
     assert {(m.status, m.attempts) for m in outbox()} == {("sent", 1)}
     assert deliver_outbox(NOW + timedelta(minutes=15), batch_size=4) == 0
     assert len(server.received) == MESSAGES
+
+
+def test_a_round_with_no_mail_due_starts_no_sender_threads(app, server):
+    app.config["SMTP_CONNECTIONS"] = 3
+    threads: list[str] = []
+
+    def on_statement(*_args, **_kwargs):
+        threads.append(threading.current_thread().name)
+
+    event.listen(db.engine, "before_cursor_execute", on_statement)
+    try:
+        assert deliver_outbox(NOW) == 0
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_statement)
+    # one claim per channel (email, webhook, teams), all on the calling thread
+    assert threads == [threading.current_thread().name] * 3
+    assert not [t for t in threading.enumerate() if t.name.startswith("outbox-")]
 
 
 def test_one_connection_when_configured(app, server, queued):
