@@ -1,7 +1,7 @@
 """Build and deliver the reminder digests of an organisation of 10,000 active plans and 500 managers.
 
-    python benchmarks/run.py digests [--plans 10000] [--managers 500] [--small-plans 500]
-                                     [--small-managers 25] [--database sqlite|postgresql]
+    python benchmarks/run.py digests [--plans 10000] [--managers 500] [--small-plans 1000]
+                                     [--small-managers 50] [--database sqlite|postgresql]
                                      [--db PATH] [--seed 42]
 
 Builds the organisation (on a SQLite file, or in a throw-away PostgreSQL server started as the
@@ -18,6 +18,10 @@ smtp_connections), and prints one JSON line:
     the build, traced with tracemalloc: flat in the number of plans), queries_per_batch (SQL statements of the costliest batch of
     people), queries_per_batch_small (the same for a small organisation of --small-plans plans),
     plus people, items, batches and deliver_seconds;
+    digest_processes (the processes the real build was shared by: the default DIGEST_PROCESSES on
+    PostgreSQL, 1 on SQLite; batches and queries per batch are those of this process, whose batches
+    are like the others'), part_peak_memory_mb (the largest resident set of the processes this one
+    has waited for: a build part's);
     dry_run_seconds (the same build writing nothing), floor_seconds (the cheapest SQL that reads
     the same content from the same tables: five whole-organisation statements, rows fetched, no
     Python work; the median of three runs interleaved with the app's builds) and build_vs_floor.
@@ -84,9 +88,10 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="benchmarks/run.py digests", description=__doc__.splitlines()[0])
     parser.add_argument("--plans", type=int, default=10_000, help="active plans (default 10000)")
     parser.add_argument("--managers", type=int, default=500, help="managers (default 500)")
-    parser.add_argument("--small-plans", type=int, default=500, help="plans of the small organisation (default 500)")
-    parser.add_argument("--small-managers", type=int, default=25,
-                        help="managers of the small organisation (default 25)")
+    parser.add_argument("--small-plans", type=int, default=1000,
+                        help="plans of the small organisation (default 1000: a full batch for each of two processes)")
+    parser.add_argument("--small-managers", type=int, default=50,
+                        help="managers of the small organisation (default 50)")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
                         help="where the organisation lives (default sqlite)")
     parser.add_argument("--db", help="SQLite file for the large organisation (default: a temporary file)")
@@ -123,6 +128,8 @@ def main(argv: list[str]) -> int:
         "delivered_per_second": round(large["messages"] / large["deliver_seconds"], 1),
         "smtp_connections": large["smtp_connections"],
         "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "digest_processes": large["digest_processes"],
+        "part_peak_memory_mb": round(large["part_peak_memory_mb"], 1),
         "build_peak_mb": round(large["build_peak_mb"], 1),
         "queries_per_batch": large["queries_per_batch"],
         "queries_per_batch_small": small["queries_per_batch"],
@@ -187,15 +194,20 @@ def _organisation_run(url: str, plan_count: int, manager_count: int, seed: int, 
         tracemalloc.stop()
         db.session.rollback()
 
-        # SQL statements per batch: a batch ends with the commit build_digests makes after it.
+        # SQL statements per batch: a batch ends with the commit build_digests makes after it. The
+        # commit before the first batch (of the count that decides on sharing the build between
+        # processes) is not a batch. Only this process's batches are seen: the other processes'
+        # statements run in processes of their own, each batch the same statements as these.
         batches: list[int] = []
-        current = {"n": 0}
+        current = {"n": 0, "people_read": False}
 
-        def count_statement(*_args, **_kwargs):
+        def count_statement(conn, cursor, statement, *_args):
             current["n"] += 1
+            current["people_read"] = current["people_read"] or statement.startswith("SELECT users.id")
 
         def end_batch(*_args, **_kwargs):
-            batches.append(current["n"])
+            if current["people_read"]:
+                batches.append(current["n"])
             current["n"] = 0
 
         engine = db.engine
@@ -205,6 +217,8 @@ def _organisation_run(url: str, plan_count: int, manager_count: int, seed: int, 
             started = time.perf_counter()
             result["messages"] = build_digests(NOW)
             result["build_seconds"] = time.perf_counter() - started
+            result["digest_processes"] = _build_processes(app)
+            result["part_peak_memory_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         finally:
             event.remove(engine, "before_cursor_execute", count_statement)
             event.remove(engine, "commit", end_batch)
@@ -238,6 +252,23 @@ def _organisation_run(url: str, plan_count: int, manager_count: int, seed: int, 
                     server.kill()
         db.engine.dispose()
     return result
+
+
+def _build_processes(app) -> int:
+    """The processes build_digests shares a real build by: DIGEST_PROCESSES on PostgreSQL when
+    there are more people who may get a digest than one batch holds, else one."""
+    from sqlalchemy import func, select
+
+    from onboarding.extensions import db
+    from onboarding.people.models import User
+    from onboarding.reminders.build import BATCH_SIZE
+
+    if db.engine.dialect.name != "postgresql":
+        return 1
+    people = db.session.scalar(select(func.count()).select_from(User).where(
+        User.is_active_account.is_(True), User.digest_cadence.in_(("daily", "weekly"))))
+    db.session.rollback()
+    return app.config["DIGEST_PROCESSES"] if people > BATCH_SIZE else 1
 
 
 def _after_bulk_load() -> None:

@@ -34,6 +34,20 @@ def smtp_connections(value: str | None) -> int:
     return int(value)
 
 
+#: processes a digest build on PostgreSQL is shared by, unless ONBOARDING_DIGEST_PROCESSES says
+#: otherwise: two (one on a single core), leaving the machine's other cores to the database and the web
+DIGEST_PROCESSES = 2
+
+
+def digest_processes(value: str | None) -> int:
+    """ONBOARDING_DIGEST_PROCESSES as a number from 1 to 16 (unset: the default, at most the cores)."""
+    if value is None or not value.strip():
+        return min(DIGEST_PROCESSES, len(os.sched_getaffinity(0)))
+    if not value.strip().isdigit() or not 1 <= int(value) <= 16:
+        raise ConfigError(f"ONBOARDING_DIGEST_PROCESSES must be a whole number from 1 to 16, not {value!r}")
+    return int(value)
+
+
 def _env_bool(name: str, default: bool) -> bool:
     value = _env(name)
     if value is None:
@@ -69,6 +83,7 @@ def load_config(instance_path: str) -> dict:
         "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
         "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", False),
         "SMTP_CONNECTIONS": smtp_connections(_env("SMTP_CONNECTIONS")),
+        "DIGEST_PROCESSES": digest_processes(_env("DIGEST_PROCESSES")),
         "MAIL_FROM": _env("MAIL_FROM", "Onboarding <onboarding@localhost>"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -13,7 +13,13 @@ messages' ids. The organisation-wide admin sections are read once per run (per d
 date of the admins). The run goes without the cycle collector, which collects once per batch
 instead (core.memory).
 On PostgreSQL a real run reads each batch on a connection and thread of its own, one batch
-ahead (core.db.read_ahead), so that the server reads batch k+1 while batch k is composed.
+ahead (core.db.read_ahead), so that the server reads batch k+1 while batch k is composed. And a
+real run of more than a batch of people is shared by DIGEST_PROCESSES processes (core.processes,
+ONBOARDING_DIGEST_PROCESSES, default 2): each builds the people whose id is its number modulo
+their count, batch by batch as above, and commits its own batches. Composing is most of a build,
+and one Python process composes on one core only. SQLite builds in one process: an SQLite
+database must not be open across a fork (SQLite's own advice: its locks are the process's), and
+the scheduler's other job may hold a connection at any moment.
 
 Nothing to say, no email; the period is still claimed (a digest row without a message), so a
 person with nothing to say is not rebuilt every 15 minutes, and something that turns up later
@@ -28,10 +34,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Connection, Select, bindparam, delete, select, text
+from flask import current_app
+from sqlalchemy import Connection, Select, bindparam, delete, func, select, text
 
 from onboarding.core.db import bulk_insert, inserts_sent_ahead, one_of, read_ahead, table_of
 from onboarding.core.memory import without_cycle_collection
+from onboarding.core.processes import in_processes
 from onboarding.extensions import db
 from onboarding.outbox.models import OutboxMessage
 from onboarding.people.models import User
@@ -88,29 +96,52 @@ def build_digests(
 
     composer = DigestComposer(now)
     postgresql = db.session.get_bind().dialect.name == "postgresql"
-    run = _Run(now=now, composer=composer, dry_run=dry_run, on_message=on_message, postgresql=postgresql)
+    processes = 1 if dry_run or not postgresql else _processes(batch_size)
+    if not dry_run:
+        db.session.commit()  # what this session wrote, visible to the reading connections and processes
+
+    def one_part(number: int) -> tuple[int, int]:
+        run = _Run(now=now, composer=composer, dry_run=dry_run, on_message=on_message, postgresql=postgresql)
+        _build_part(run, batch_size, (number, processes))
+        return run.queued, run.empty
+
+    counts = in_processes(one_part, processes) if processes > 1 else [one_part(0)]
+    queued, empty = sum(q for q, _ in counts), sum(e for _, e in counts)
+    if not dry_run:
+        _prune_empty_claims(now)
+        db.session.commit()
+    if queued or empty:
+        logger.info("digests: %d queued, %d with nothing to say%s", queued, empty, " (dry run)" if dry_run else "")
+    return queued
+
+
+def _processes(batch_size: int) -> int:
+    """DIGEST_PROCESSES (config.py checks it), or one when a batch holds everyone who may get a digest."""
+    processes = current_app.config["DIGEST_PROCESSES"]
+    if processes > 1:
+        people = db.session.scalar(select(func.count()).select_from(User).where(*_candidate_filter())) or 0
+        if people <= batch_size:
+            return 1
+    return processes
+
+
+def _build_part(run: _Run, batch_size: int, part: tuple[int, int]) -> None:
+    """Build the digests of one part of the people (those whose id is part[0] modulo part[1])."""
     # The cycle collector is held back for the whole run, reading included (the reading thread's
     # rows and contents set it off as often as composing did), and collects each batch's young
     # objects once, after the batch.
     with without_cycle_collection() as collect, \
-            _batches(now, batch_size, postgresql, ahead=postgresql and not dry_run) as batches:
+            _batches(run.now, batch_size, run.postgresql, part, ahead=run.postgresql and not run.dry_run) as batches:
         for batch in batches:
             run.batch(batch)
-            if not dry_run:
+            if not run.dry_run:
                 db.session.commit()
             del batch  # done with: not walked by the collection
             collect()
-    if not dry_run:
-        _prune_empty_claims(now)
-        db.session.commit()
-    if run.queued or run.empty:
-        logger.info("digests: %d queued, %d with nothing to say%s", run.queued, run.empty,
-                    " (dry run)" if dry_run else "")
-    return run.queued
 
 
 @contextmanager
-def _batches(now: datetime, batch_size: int, postgresql: bool, *,
+def _batches(now: datetime, batch_size: int, postgresql: bool, part: tuple[int, int], *,
              ahead: bool) -> Iterator[Iterator[list[DigestContent]]]:
     """The run's batches, read in the session's transaction, or (`ahead`) on a connection of
     their own by a thread, one batch ahead.
@@ -122,23 +153,20 @@ def _batches(now: datetime, batch_size: int, postgresql: bool, *,
     session's transaction, so that it sees what the caller has not committed yet.
     """
     if not ahead:
-        yield _read_batches(db.session.connection, now, batch_size, postgresql)
+        yield _read_batches(db.session.connection, now, batch_size, postgresql, part)
         return
-    # what this session wrote must be visible to the reading connection, as the first batch's
-    # commit would have made it anyway
-    db.session.commit()
     engine = db.engine
 
     def on_own_connection() -> Iterator[list[DigestContent]]:
         with engine.connect() as connection:
-            yield from _read_batches(lambda: connection, now, batch_size, postgresql, end=connection.rollback)
+            yield from _read_batches(lambda: connection, now, batch_size, postgresql, part, end=connection.rollback)
 
     with read_ahead(on_own_connection()) as batches:
         yield batches
 
 
 def _read_batches(connection: Callable[[], Connection], now: datetime, batch_size: int, postgresql: bool,
-                  end: Callable[[], None] | None = None) -> Iterator[list[DigestContent]]:
+                  part: tuple[int, int], end: Callable[[], None] | None = None) -> Iterator[list[DigestContent]]:
     """Batches of people by id (keyset): for each, what is due for them and not claimed yet, with
     its hire and manager sections laid out (the admins' come later, from the run); `end` is called
     after each batch's reads. Nothing here needs the app's context.
@@ -148,7 +176,7 @@ def _read_batches(connection: Callable[[], Connection], now: datetime, batch_siz
     at a time, so only waiting time can be shared)."""
     after_id = 0
     while True:
-        people = [Recipient(*row) for row in connection().execute(_candidates(after_id, batch_size)).all()]
+        people = [Recipient(*row) for row in connection().execute(_candidates(after_id, batch_size, part)).all()]
         if not people:
             return
         after_id = people[-1].id
@@ -213,11 +241,17 @@ def _due(connection: Connection, people: list[Recipient], now: datetime, postgre
     return [c for c in wanted if (c.recipient.id, c.kind, c.period) not in claimed]
 
 
-def _candidates(after_id: int, limit: int):
+def _candidate_filter() -> list:
+    """Who may get a digest: active accounts with a daily or weekly cadence."""
+    return [User.is_active_account.is_(True), User.digest_cadence.in_(("daily", "weekly"))]
+
+
+def _candidates(after_id: int, limit: int, part: tuple[int, int]):
+    number, parts = part
     return (
         select(User.id, User.email, User.name, User.role, User.timezone, User.digest_cadence, User.digest_hour,
                User.unsubscribe_version, User.digest_channels, User.teams_webhook_url)
-        .where(User.id > after_id, User.is_active_account.is_(True), User.digest_cadence.in_(("daily", "weekly")))
+        .where(User.id > after_id, *_candidate_filter(), *([User.id % parts == number] if parts > 1 else []))
         .order_by(User.id)
         .limit(limit)
     )

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from onboarding.extensions import db
 from onboarding.outbox.models import OutboxMessage
@@ -171,3 +171,10 @@ def wakes(start: datetime, end: datetime, every: timedelta = timedelta(minutes=1
 def utc(*args) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
 
+
+def cut(engine, connection) -> None:
+    """End `connection`'s server session from another connection of `engine`, as a PostgreSQL
+    restart or a network cut would end it."""
+    pid = connection.connection.driver_connection.info.backend_pid
+    with engine.begin() as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})

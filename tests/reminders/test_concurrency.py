@@ -24,6 +24,7 @@ from onboarding.reminders.models import Digest
 from tests.conftest import NOW, TODAY
 from tests.reminders.helpers import (
     ROOT,
+    cut,
     onboarding_command,
     run_onboarding,
     subprocess_env,
@@ -193,7 +194,6 @@ def test_a_connection_cut_while_parts_are_in_flight_loses_nothing_and_the_next_r
     """The server ends the builder's connection after a part's INSERT was sent ahead and before the
     batch commits (a restart, as in production). The round fails as a database error, nothing of the
     batch is kept, and the next round queues every digest once."""
-    from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
     from onboarding.reminders.compose import DigestComposer
@@ -207,9 +207,7 @@ def test_a_connection_cut_while_parts_are_in_flight_loses_nothing_and_the_next_r
     def cut_on_the_third(self, content):
         calls.append(content.key)
         if len(calls) == 3:  # the first part's INSERT is on its way; end the builder's backend
-            pid = db.session.connection().connection.driver_connection.info.backend_pid
-            with db.engine.begin() as other:
-                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            cut(db.engine, db.session.connection())
         return real(self, content)
 
     monkeypatch.setattr(DigestComposer, "compose_all", cut_on_the_third)
@@ -255,6 +253,7 @@ def test_on_postgresql_batches_are_read_ahead_on_their_own_connection_and_see_th
 
     monkeypatch.setattr(digests_module, "read_person_sections", reading)
     monkeypatch.setattr(digests_module, "inserts_sent_ahead", writing)
+    app.config["DIGEST_PROCESSES"] = 1  # every batch in this process, where the lists above see it
     assert build_digests(NOW, batch_size=10) == len(addresses)
     db.session.rollback()
     assert sorted(m.to_addr for m in db.session.scalars(select(OutboxMessage))) == sorted(addresses)
@@ -269,7 +268,6 @@ def test_a_cut_reading_connection_fails_the_round_gives_the_connection_back_and_
     """The server ends the reading thread's connection in the third batch's reads. The round fails
     as a database error at that batch (the two before are committed), no connection is left
     checked out, and the next round queues the rest, each once."""
-    from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
     addresses = organisation(person, make_plan)
@@ -281,12 +279,11 @@ def test_a_cut_reading_connection_fails_the_round_gives_the_connection_back_and_
     def cut_on_the_third(connection, contents):
         calls.append(len(contents))
         if len(calls) == 3:
-            pid = connection.connection.driver_connection.info.backend_pid
-            with engine.begin() as other:
-                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            cut(engine, connection)
         return real(connection, contents)
 
     monkeypatch.setattr(digests_module, "read_person_sections", cut_on_the_third)
+    app.config["DIGEST_PROCESSES"] = 1  # every batch in this process (test_digest_processes cuts a child's)
     with pytest.raises(DBAPIError):
         build_digests(NOW, batch_size=10)
     db.session.rollback()

@@ -16,6 +16,7 @@ def test_the_digests_benchmark_prints_its_figures_on_one_line(database):
     # everyone is due at the benchmark's moment, and most have something to say
     assert 0 < result["messages"] <= result["people"] and result["delivered_per_second"] > 0
     assert result["smtp_connections"] == 3  # delivered as the app delivers by default
+    assert result["digest_processes"] == 1  # 63 people: one batch, built in one process
     assert result["queries_per_batch"] == result["queries_per_batch_small"] > 0
     # from the unrounded seconds (a small run's floor is a few milliseconds: rounding shows)
     assert result["build_vs_floor"] == pytest.approx(result["build_seconds"] / result["floor_seconds"], rel=0.25)

@@ -37,6 +37,7 @@ def test_the_same_statements_for_2_plans_as_for_40(app, person, make_plan, count
 
 def test_statements_grow_with_batches_of_people_not_with_plans(app, person, make_plan, count_queries):
     people = organisation(person, make_plan, 5)  # 14 people
+    app.config["DIGEST_PROCESSES"] = 1  # every batch's statements in this process, where they are counted
     with count_queries() as statements:
         build_digests(NOW, batch_size=5)  # 3 batches
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT users.id".upper())]
@@ -62,6 +63,7 @@ def test_a_batch_is_let_go_before_its_collection(app, person, make_plan, monkeyp
         collect()
 
     monkeypatch.setattr(memory, "collect_young", counting_collect)
+    app.config["DIGEST_PROCESSES"] = 1  # every batch's collection in this process, where they are counted
     assert build_digests(NOW, batch_size=5) == 13
     # three batches, then the run's end; on PostgreSQL the reading thread may already hold the next
     # batch: at most 10 digests for its 5 people (an admin gets two), never the one just sent as well
