@@ -111,7 +111,8 @@ def build_digests(
         _prune_empty_claims(now)
         db.session.commit()
     if queued or empty:
-        logger.info("digests: %d queued, %d with nothing to say%s", queued, empty, " (dry run)" if dry_run else "")
+        logger.info("digests: %d queued, %d with nothing to say%s", queued, empty,
+                    " (dry run)" if dry_run else f" (built by {processes} processes)" if processes > 1 else "")
     return queued
 
 

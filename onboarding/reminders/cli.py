@@ -37,6 +37,7 @@ def parse_now(value: str | None) -> datetime:
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; write nothing, send nothing.")
 def send(now_text, dry_run):
     """Build the digests due now and deliver the outbox, once."""
+    from onboarding.core.processes import PartFailed
     from onboarding.outbox.channels.email import smtp_configured
     from onboarding.outbox.delivery import deliver_outbox
     from onboarding.reminders.build import build_digests
@@ -64,7 +65,11 @@ def send(now_text, dry_run):
         click.echo(f"Dry run at {now.isoformat()}: {built} digest(s) would be queued; "
                    f"{waiting} message(s) already queued would be delivered. Nothing was written or sent.")
         return
-    built = build_digests(now)
+    try:
+        built = build_digests(now)
+    except PartFailed as error:
+        fail(f"part of the digest round failed: {error}. The digests built are queued; run the command "
+             "again to build the rest (nothing is sent twice).")
     sent = deliver_outbox(now)  # chat and webhooks go even without SMTP
     if not smtp_configured():
         waiting = db.session.scalar(

@@ -3,6 +3,8 @@ the same digests, each once, as one process builds; a part that fails loses noth
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,8 @@ from onboarding.reminders import build as digests_module
 from onboarding.reminders.build import build_digests
 from onboarding.reminders.models import Digest
 from tests.conftest import NOW
-from tests.reminders.helpers import cut
-from tests.reminders.test_concurrency import organisation
+from tests.reminders.helpers import ROOT, cut, onboarding_command, subprocess_env
+from tests.reminders.test_concurrency import assert_each_once, organisation
 
 on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -176,3 +178,60 @@ def test_one_core_means_one_process_by_default(monkeypatch):
 def test_digest_processes_out_of_range_or_not_a_number_is_a_one_line_error(value):
     with pytest.raises(ConfigError, match=r"ONBOARDING_DIGEST_PROCESSES must be a whole number from 1 to 16, not"):
         digest_processes(value)
+
+
+def more_than_a_batch(person, make_plan) -> set[str]:
+    """The 52 people of `organisation`, who have something to say, and 460 more who have not yet
+    (no plan: claimed, no mail): 512, more than the default batch of 500."""
+    addresses = organisation(person, make_plan)
+    for n in range(460):
+        person(f"quiet{n}@example.com")
+    db.session.commit()
+    return addresses
+
+
+@on_postgresql
+def test_the_send_command_shares_a_large_round_and_sends_each_digest_once(app, person, make_plan, smtp):
+    addresses = more_than_a_batch(person, make_plan)
+    env = {**subprocess_env(app, smtp), "ONBOARDING_DIGEST_PROCESSES": "2", "ONBOARDING_LOG_LEVEL": "INFO"}
+    result = subprocess.run(onboarding_command("digests", "send", "--now", "2026-03-02T09:30:00Z"), env=env,
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == \
+        f"Queued {len(addresses)} digest(s); delivered {len(addresses)} message(s)."
+    assert f"digests: {len(addresses)} queued, 460 with nothing to say (built by 2 processes)" in result.stderr
+    assert_each_once(smtp, addresses)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Digest)) == 512
+
+
+@on_postgresql
+def test_a_failed_part_is_one_line_from_the_command_and_what_was_built_stays_queued(
+        app, person, make_plan, runner, monkeypatch):
+    addresses = more_than_a_batch(person, make_plan)
+    here = os.getpid()
+    real = digests_module.read_person_sections
+
+    def fail_in_the_other_process(connection, contents):
+        if os.getpid() != here:
+            raise RuntimeError("the disk is full")
+        return real(connection, contents)
+
+    monkeypatch.setattr(digests_module, "read_person_sections", fail_in_the_other_process)
+    app.config["DIGEST_PROCESSES"] = 2
+    result = runner.invoke(args=["digests", "send", "--now", "2026-03-02T09:30:00Z"])
+    assert result.exit_code == 1
+    last = result.output.strip().splitlines()[-1]
+    assert re.fullmatch(r"Error: part of the digest round failed: part 2 of 2 \(process \d+\) failed: "
+                        r"RuntimeError: the disk is full\. The digests built are queued; run the command "
+                        r"again to build the rest \(nothing is sent twice\)\.", last), last
+    assert "Traceback" not in result.output
+    db.session.rollback()
+    built = set(db.session.scalars(select(OutboxMessage.to_addr)))
+    assert built and built < addresses  # this process's half, queued
+
+    monkeypatch.setattr(digests_module, "read_person_sections", real)
+    result = runner.invoke(args=["digests", "send", "--now", "2026-03-02T09:30:00Z"])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    assert sorted(db.session.scalars(select(OutboxMessage.to_addr))) == sorted(addresses)
