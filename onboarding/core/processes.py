@@ -37,6 +37,9 @@ T = TypeVar("T")
 WAIT_FACTOR = 5
 MIN_WAIT_SECONDS = 300.0
 
+#: how long a child that has answered may take to exit before it is killed
+EXIT_SECONDS = 10.0
+
 #: the copied pools of a child, kept referenced so that nothing ever closes them (see above)
 _set_aside: list[Any] = []
 
@@ -112,7 +115,7 @@ def _collect(children: list, wait_seconds: float) -> list[tuple[Any, bool, str]]
             try:
                 ok, value = reader.recv()
             except EOFError:
-                child.join()
+                child.join(EXIT_SECONDS)
                 outcome = (None, False, f"{name} ended without an answer (exit code {child.exitcode})")
             else:
                 if ok:
@@ -124,7 +127,10 @@ def _collect(children: list, wait_seconds: float) -> list[tuple[Any, bool, str]]
             child.kill()
             outcome = (None, False, f"{name} did not finish in {wait_seconds:.0f} s and was stopped")
         reader.close()
-        child.join()
+        child.join(EXIT_SECONDS)  # it has answered or was killed: only its exit is left
+        if child.is_alive():
+            child.kill()
+            child.join()
         outcomes.append(outcome)
     return outcomes
 
