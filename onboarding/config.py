@@ -42,7 +42,9 @@ DIGEST_PROCESSES = 2
 def digest_processes(value: str | None) -> int:
     """ONBOARDING_DIGEST_PROCESSES as a number from 1 to 16 (unset: the default, at most the cores)."""
     if value is None or not value.strip():
-        return min(DIGEST_PROCESSES, len(os.sched_getaffinity(0)))
+        # the cores this process may run on (Linux); elsewhere the machine's
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return min(DIGEST_PROCESSES, cores)
     if not value.strip().isdigit() or not 1 <= int(value) <= 16:
         raise ConfigError(f"ONBOARDING_DIGEST_PROCESSES must be a whole number from 1 to 16, not {value!r}")
     return int(value)
