@@ -18,8 +18,8 @@ smtp_connections), and prints one JSON line:
     the build, traced with tracemalloc: flat in the number of plans), queries_per_batch (SQL statements of the costliest batch of
     people), queries_per_batch_small (the same for a small organisation of --small-plans plans),
     plus people, items, batches and deliver_seconds;
-    digest_processes (the processes the real build was shared by: the default DIGEST_PROCESSES on
-    PostgreSQL, 1 on SQLite; batches and queries per batch are those of this process, whose batches
+    digest_processes (the processes the real build was shared by, as build_processes tells: the
+    default DIGEST_PROCESSES on PostgreSQL past one batch of people, 1 on SQLite; batches and queries per batch are those of this process, whose batches
     are like the others'), part_peak_memory_mb (the largest resident set of the processes this one
     has waited for: a build part's);
     dry_run_seconds (the same build writing nothing), floor_seconds (the cheapest SQL that reads
@@ -163,7 +163,7 @@ def _organisation_run(url: str, plan_count: int, manager_count: int, seed: int, 
     from onboarding import create_app
     from onboarding.extensions import db
     from onboarding.outbox.delivery import deliver_outbox
-    from onboarding.reminders.build import build_digests
+    from onboarding.reminders.build import build_digests, build_processes
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark",
                       "BASE_URL": "https://onboarding.example.com", "SMTP_HOST": None,
@@ -217,7 +217,8 @@ def _organisation_run(url: str, plan_count: int, manager_count: int, seed: int, 
             started = time.perf_counter()
             result["messages"] = build_digests(NOW)
             result["build_seconds"] = time.perf_counter() - started
-            result["digest_processes"] = _build_processes(app)
+            result["digest_processes"] = build_processes()  # the count it reads is of people, claimed or not
+            db.session.rollback()
             result["part_peak_memory_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         finally:
             event.remove(engine, "before_cursor_execute", count_statement)
@@ -252,23 +253,6 @@ def _organisation_run(url: str, plan_count: int, manager_count: int, seed: int, 
                     server.kill()
         db.engine.dispose()
     return result
-
-
-def _build_processes(app) -> int:
-    """The processes build_digests shares a real build by: DIGEST_PROCESSES on PostgreSQL when
-    there are more people who may get a digest than one batch holds, else one."""
-    from sqlalchemy import func, select
-
-    from onboarding.extensions import db
-    from onboarding.people.models import User
-    from onboarding.reminders.build import BATCH_SIZE
-
-    if db.engine.dialect.name != "postgresql":
-        return 1
-    people = db.session.scalar(select(func.count()).select_from(User).where(
-        User.is_active_account.is_(True), User.digest_cadence.in_(("daily", "weekly"))))
-    db.session.rollback()
-    return app.config["DIGEST_PROCESSES"] if people > BATCH_SIZE else 1
 
 
 def _after_bulk_load() -> None:

@@ -25,13 +25,18 @@ def _env(name: str, default: str | None = None) -> str | None:
 SMTP_CONNECTIONS = 3
 
 
+def _whole_number(name: str, value: str | None, highest: int, default: int) -> int:
+    """ONBOARDING_<name> as a whole number from 1 to `highest`; unset or blank: `default`."""
+    if value is None or not value.strip():
+        return default
+    if not value.strip().isdigit() or not 1 <= int(value) <= highest:
+        raise ConfigError(f"ONBOARDING_{name} must be a whole number from 1 to {highest}, not {value!r}")
+    return int(value)
+
+
 def smtp_connections(value: str | None) -> int:
     """ONBOARDING_SMTP_CONNECTIONS as a number from 1 to 20 (unset: the default)."""
-    if value is None or not value.strip():
-        return SMTP_CONNECTIONS
-    if not value.strip().isdigit() or not 1 <= int(value) <= 20:
-        raise ConfigError(f"ONBOARDING_SMTP_CONNECTIONS must be a whole number from 1 to 20, not {value!r}")
-    return int(value)
+    return _whole_number("SMTP_CONNECTIONS", value, 20, SMTP_CONNECTIONS)
 
 
 #: processes a digest build on PostgreSQL is shared by, unless ONBOARDING_DIGEST_PROCESSES says
@@ -41,13 +46,9 @@ DIGEST_PROCESSES = 2
 
 def digest_processes(value: str | None) -> int:
     """ONBOARDING_DIGEST_PROCESSES as a number from 1 to 16 (unset: the default, at most the cores)."""
-    if value is None or not value.strip():
-        # the cores this process may run on (Linux); elsewhere the machine's
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        return min(DIGEST_PROCESSES, cores)
-    if not value.strip().isdigit() or not 1 <= int(value) <= 16:
-        raise ConfigError(f"ONBOARDING_DIGEST_PROCESSES must be a whole number from 1 to 16, not {value!r}")
-    return int(value)
+    # the cores this process may run on (Linux); elsewhere the machine's
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return _whole_number("DIGEST_PROCESSES", value, 16, min(DIGEST_PROCESSES, cores))
 
 
 def _env_bool(name: str, default: bool) -> bool:

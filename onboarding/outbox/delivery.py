@@ -22,6 +22,7 @@ from datetime import datetime
 
 from flask import Flask, current_app
 
+from onboarding.core.web import current_app_object
 from onboarding.extensions import db
 from onboarding.outbox.channels import email, slack, teams, webhook
 from onboarding.outbox.queue import BATCH_SIZE, ClaimedMessage, claim_batch
@@ -71,7 +72,7 @@ def deliver_outbox(now: datetime, *, batch_size: int = BATCH_SIZE, max_batches: 
 def _drain_side_by_side(round_: _Round, senders: int) -> None:
     """This thread is the first sender; the others start once it has claimed a batch, so a round
     with nothing due (most of the scheduler's) costs one claim and no threads."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app_object()
     with ThreadPoolExecutor(max_workers=senders - 1, thread_name_prefix=f"outbox-{round_.channel}") as pool:
         others: list[Future] = []
 

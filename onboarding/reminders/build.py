@@ -96,7 +96,7 @@ def build_digests(
 
     composer = DigestComposer(now)
     postgresql = db.session.get_bind().dialect.name == "postgresql"
-    processes = 1 if dry_run or not postgresql else _processes(batch_size)
+    processes = build_processes(batch_size, dry_run=dry_run)
     if not dry_run:
         db.session.commit()  # what this session wrote, visible to the reading connections and processes
 
@@ -116,8 +116,11 @@ def build_digests(
     return queued
 
 
-def _processes(batch_size: int) -> int:
-    """DIGEST_PROCESSES (config.py checks it), or one when a batch holds everyone who may get a digest."""
+def build_processes(batch_size: int = BATCH_SIZE, *, dry_run: bool = False) -> int:
+    """The processes a build is shared by: DIGEST_PROCESSES (config.py checks it) for a real run on
+    PostgreSQL, one for a dry run, on SQLite, or when a batch holds everyone who may get a digest."""
+    if dry_run or db.session.get_bind().dialect.name != "postgresql":
+        return 1
     processes = current_app.config["DIGEST_PROCESSES"]
     if processes > 1:
         people = db.session.scalar(select(func.count()).select_from(User).where(*_candidate_filter())) or 0
